@@ -1,0 +1,328 @@
+"""Statement extraction: find attributed statements in an article and who made them.
+
+Rules, not a model: quotation marks with a speaker tag before or after them
+give direct statements; a speaker, a reporting verb and a content clause give
+indirect ones (mixed when the clause carries a quoted fragment). Speakers are
+resolved by `stance.speakers`. Nothing here is keyed to particular articles.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import date as _date, timedelta
+from functools import lru_cache
+from typing import Iterable, Optional
+
+import syntok.segmenter as segmenter
+
+from stance import grammar as g
+from stance.records import Article, Statement
+from stance.speakers import PRONOUNS, UNKNOWN, ActorRegistry, ArticleSpeakers, load_registry
+
+
+@lru_cache(maxsize=64)
+def sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """Character spans of the sentences of a text (syntok's segmentation)."""
+    spans = []
+    for paragraph in segmenter.analyze(text):
+        for sentence in paragraph:
+            if sentence:
+                last = sentence[-1]
+                spans.append((sentence[0].offset, last.offset + len(last.value)))
+    return tuple(spans)
+
+
+def sentence_context(text: str, start: int, end: int) -> str:
+    """The sentence(s) of `text` that contain the span [start, end)."""
+    spans = [s for s in sentence_spans(text) if s[1] > start and s[0] < end]
+    if not spans:
+        return text[start:end]
+    return text[min(s[0] for s in spans): max(max(s[1] for s in spans), end)]
+
+
+@dataclass
+class Quote:
+    open: int  # position of the opening mark
+    close: int  # position of the closing mark (or paragraph end when unclosed)
+
+    @property
+    def inner(self) -> tuple[int, int]:
+        return self.open + 1, self.close
+
+
+@dataclass
+class _Found:
+    statement: Statement
+    tag_end: int  # where the statement's attribution ends, for continuation checks
+    paragraph: int
+    mention: str = ""
+    nearby: Optional[str] = None  # a person named earlier in the sentence, for "he"/"she"
+    same_as: Optional["_Found"] = None  # shares the speaker of this statement
+
+
+def paragraphs(text: str) -> list[tuple[int, int]]:
+    """Spans of the non-empty lines of a text."""
+    spans, offset = [], 0
+    for line in text.split("\n"):
+        if line.strip():
+            spans.append((offset, offset + len(line)))
+        offset += len(line) + 1
+    return spans
+
+
+def is_heading_or_caption(line: str) -> bool:
+    """Headlines, section headings and photo captions carry no statements."""
+    if g.CAPTION.search(line):
+        return True
+    stripped = line.strip()
+    return not re.search(r"[.!?\"”’:)…]$", stripped) and len(stripped.split()) < 20
+
+
+def find_quotes(text: str, paras: list[tuple[int, int]]) -> list[Quote]:
+    """Top-level quotations; a quote left open at a paragraph's end continues
+    into the next paragraph when that one opens with a quotation mark."""
+    quotes: list[Quote] = []
+    open_at: Optional[int] = None
+    for index, (start, end) in enumerate(paras):
+        chunk = text[start:end]
+        use_single = not any(c in chunk for c in "“”\"")
+        i = start
+        while i < end:
+            char = text[i]
+            if open_at is None:
+                if char in "“\"" or (use_single and char in "‘'" and g.single_opens(text, i, start)):
+                    open_at = i
+            elif char in "”\"" or (use_single and char in "’'" and g.single_closes(text, i, end)):
+                if text[open_at] in "‘'" and char not in "’'":
+                    pass
+                else:
+                    quotes.append(Quote(open_at, i))
+                    open_at = None
+            i += 1
+        if open_at is not None:
+            following = paras[index + 1][0] if index + 1 < len(paras) else None
+            if following is not None and text[following] in "“\"‘'" and not is_heading_or_caption(text[paras[index + 1][0]:paras[index + 1][1]]):
+                continue  # runs on: the next paragraph re-opens the same quotation
+            quotes.append(Quote(open_at, end))
+            open_at = None
+    return [q for q in quotes if text[q.open + 1:q.close].strip()]
+
+
+class Extractor:
+    """Finds statements in articles; reusable across articles."""
+
+    def __init__(self, registry: Optional[ActorRegistry] = None):
+        self.registry = registry or load_registry()
+
+    def extract(self, article: Article) -> list[Statement]:
+        """All attributed statements of one article, in text order."""
+        text = article.text
+        speakers = ArticleSpeakers(self.registry, text, article.date)
+        paras = [p for p in paragraphs(text) if not is_heading_or_caption(text[p[0]:p[1]])]
+        quotes = find_quotes(text, paras)
+        sentences = [(max(s[0], p[0]), min(s[1], p[1])) for s in sentence_spans(text) for p in paras
+                     if s[0] < p[1] and p[0] < s[1]]
+        found = self._direct(article, text, quotes, sentences, paras, speakers)
+        masks = [(q.open, q.close + 1) for q in quotes] + [(f.statement.end, f.tag_end) for f in found]
+        taken = [(f.statement.start, f.statement.end) for f in found]
+        found += self._indirect(article, text, sentences, masks, taken, found, speakers)
+        found.sort(key=lambda f: f.statement.start)
+        return [f.statement for f in _resolve_in_order(_drop_overlaps(found), speakers)]
+
+    # --- direct quotes -------------------------------------------------
+    def _direct(self, article, text, quotes, sentences, paras, speakers) -> list[_Found]:
+        found: list[_Found] = []
+        for quote in quotes:
+            para_index = next((i for i, p in enumerate(paras) if p[0] <= quote.open < p[1]), -1)
+            sentence = _sentence_at(sentences, quote.open)
+            before = text[max(sentence[0], _previous_close(quotes, quote) + 1):quote.open]
+            close_end = min(quote.close + 1, len(text))
+            after_limit = _next_open(quotes, quote, paras[para_index][1] if para_index >= 0 else len(text))
+            after_sentence_end = _sentence_at(sentences, max(close_end - 1, quote.open))[1]
+            after = text[close_end:min(after_limit, max(after_sentence_end, close_end))]
+            inner_start, inner_end = _trim(text, *quote.inner)
+            lead, trail = g.before_tag(before, text[inner_start:inner_end]), g.after_tag(after)
+            tag = lead or trail
+            previous = found[-1] if found else None
+            continues = previous is not None and previous.statement.kind == "direct" and (
+                (tag is None and not text[previous.tag_end:quote.open].strip(" \n\t,;.:") and g.starts_sentence(text, quote.open))
+                or (tag is not None and tag[3] and previous.tag_end >= sentence[0]))
+            if continues:  # the same utterance, split around its tag ("X," he said. "Y.")
+                previous.statement = replace(previous.statement, end=inner_end, text=text[previous.statement.start:inner_end])
+                previous.tag_end = close_end + trail[2] if trail else close_end
+                continue
+            if tag is None or tag[3]:
+                continue
+            mention = tag[0]
+            tag_end = close_end + trail[2] if trail else close_end
+            statement = Statement(
+                article=article.id, speaker="", speaker_mention=mention.strip(), text=text[inner_start:inner_end],
+                kind="direct", start=inner_start, end=inner_end, context="", date=article.date,
+                date_precision=article.date_precision,
+            )
+            nearby = _nearby_person(text, sentence[0], quote.open, speakers)
+            found.append(_Found(statement, tag_end, para_index, mention, nearby))
+        return found
+
+    # --- indirect and mixed speech -------------------------------------
+    def _indirect(self, article, text, sentences, masks, taken, direct, speakers) -> list[_Found]:
+        found: list[_Found] = []
+        statements_by_sentence: dict[tuple[int, int], list[_Found]] = {}
+        for f in direct:
+            statements_by_sentence.setdefault(_sentence_at(sentences, f.statement.start), []).append(f)
+        accept = speakers.could_be_speaker
+        for sentence in sentences:
+            s_start, s_end = sentence
+            body = text[s_start:s_end]
+            spans = [(a - s_start, b - s_start) for a, b in masks]
+            silent = g.NON_COMMENT.search(body)
+            if silent:  # "X did not respond to a request for comment, but Y said ..."
+                cut = re.search(r",|;|$", body[silent.end():])
+                spans.append((0, silent.end() + cut.start()))
+            masked = g.mask_spans(body, spans)
+            prior: Optional[_Found] = None
+            for report in g.find_reports(masked, accept):
+                clause = _trim_clause(text, s_start + report.clause[0], s_start + report.clause[1])
+                if clause[1] - clause[0] < 8 or _overlaps_any(clause, taken):
+                    continue
+                same_as = None
+                if report.subject is not None:
+                    mention = report.subject
+                elif report.coordinated:
+                    if prior is not None:
+                        mention, same_as = prior.mention, prior
+                    else:
+                        mention = g.first_mention(body, speakers.is_speaker) or ""
+                        if not mention:
+                            continue
+                elif statements_by_sentence.get(sentence):
+                    same_as = statements_by_sentence[sentence][0]
+                    mention = same_as.mention
+                else:
+                    mention = g.first_mention(body, speakers.is_speaker) or ""
+                chunk = text[clause[0]:clause[1]]
+                kind = "mixed" if any(c in chunk for c in "“”\"") else "indirect"
+                if kind == "mixed" and g.is_single_quote(chunk):
+                    clause = _trim(text, clause[0] + 1, clause[1] - (1 if chunk[-1] in "”\"" else 0))
+                    kind = "direct"
+                statement = Statement(
+                    article=article.id, speaker="", speaker_mention=mention.strip(), text=text[clause[0]:clause[1]],
+                    kind=kind, start=clause[0], end=clause[1], context="", date=article.date,
+                    date_precision=article.date_precision,
+                )
+                nearby = _nearby_person(text, s_start, s_start + report.verb_start, speakers)
+                prior = _Found(statement, s_end, -1, mention, nearby, same_as)
+                found.append(prior)
+        return found
+
+
+def _drop_overlaps(found: list[_Found]) -> list[_Found]:
+    """Keep one statement where two readings cover mostly the same words."""
+    kept: list[_Found] = []
+    for candidate in found:
+        span = (candidate.statement.start, candidate.statement.end)
+        if not _overlaps_any(span, [(k.statement.start, k.statement.end) for k in kept]) and not any(
+                _overlaps_any((k.statement.start, k.statement.end), [span]) for k in kept):
+            kept.append(candidate)
+    return kept
+
+
+def _resolve_in_order(found: list[_Found], speakers: ArticleSpeakers) -> list[_Found]:
+    """Resolve speakers in reading order, so "he" means the person last quoted or named."""
+    for item in found:
+        if item.same_as is not None and item.same_as.statement.speaker:
+            speaker = item.same_as.statement.speaker
+        else:
+            speaker = speakers.resolve(item.mention, item.nearby) if item.mention else UNKNOWN
+        item.statement = replace(item.statement, speaker=speaker)
+        if speaker != UNKNOWN:
+            speakers.last_speaker = speaker
+    return found
+
+
+def finish(statements: list[Statement], article: Article) -> list[Statement]:
+    """Fill context and utterance dates ("said on Thursday") for extracted statements."""
+    done = []
+    for statement in statements:
+        context = sentence_context(article.text, statement.start, statement.end)
+        date, precision = utterance_date(context, article.date, article.date_precision)
+        done.append(replace(statement, context=context, date=date, date_precision=precision))
+    return done
+
+
+def utterance_date(context: str, article_date: Optional[str], precision: Optional[str]) -> tuple[Optional[str], Optional[str]]:
+    """The article date, moved back to a weekday the sentence names ("on Sunday")."""
+    if not article_date or precision != "day":
+        return article_date, precision
+    match = g.WEEKDAY.search(context)
+    if not match:
+        return article_date, precision
+    published = _date.fromisoformat(article_date)
+    target = g.WEEKDAYS.index(match.group(1).lower())
+    back = (published.weekday() - target) % 7
+    return (published - timedelta(days=back)).isoformat(), "day"
+
+
+def extract_statements(articles: Iterable[Article], registry: Optional[ActorRegistry] = None) -> Iterable[Statement]:
+    """Yield the statements of each article, with context and dates filled in."""
+    extractor = Extractor(registry)
+    for article in articles:
+        yield from finish(extractor.extract(article), article)
+
+
+# --- small helpers -------------------------------------------------------
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Shrink a span past surrounding spaces and separating punctuation."""
+    while start < end and text[start] in " \n\t,;:—–-":
+        start += 1
+    while end > start and text[end - 1] in " \n\t,;:—–-":
+        end -= 1
+    return start, end
+
+
+def _trim_clause(text: str, start: int, end: int) -> tuple[int, int]:
+    """A reported clause without its sentence-final full stop."""
+    start, end = _trim(text, start, end)
+    while end > start and text[end - 1] in ".!" :
+        end -= 1
+    return _trim(text, start, end)
+
+
+def _sentence_at(sentences, position) -> tuple[int, int]:
+    for span in sentences:
+        if span[0] <= position < span[1]:
+            return span
+    before = [s for s in sentences if s[0] <= position]
+    return before[-1] if before else (position, position)
+
+
+def _sentence_end_after(sentences, position) -> int:
+    for span in sentences:
+        if span[0] <= position <= span[1]:
+            return span[1]
+    return position
+
+
+def _previous_close(quotes, quote) -> int:
+    earlier = [q.close for q in quotes if q.close < quote.open]
+    return max(earlier) if earlier else -1
+
+
+def _next_open(quotes, quote, limit) -> int:
+    later = [q.open for q in quotes if q.open > quote.close]
+    return min([limit, *later])
+
+
+def _overlaps_any(span, spans) -> bool:
+    return any(span[0] < b and a < span[1] and (min(span[1], b) - max(span[0], a)) > 0.5 * (span[1] - span[0]) for a, b in spans)
+
+
+def _nearby_person(text, start, stop, speakers) -> Optional[str]:
+    """The last person named between start and stop, outside quotations."""
+    segment = g.mask_spans(text[start:stop], g.quote_spans(text[start:stop]))
+    last = None
+    for match in g.NAME_RUN.finditer(segment):
+        if not match.group(0).endswith(("’s", "'s")) and speakers.is_person(match.group(0)):
+            last = speakers.resolve(match.group(0))
+    return last

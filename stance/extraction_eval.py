@@ -1,0 +1,120 @@
+"""Score the extractor against gold statements: precision, recall, F1, speaker accuracy.
+
+A predicted statement matches a gold one of the same article when their
+character spans overlap by at least half of the shorter span; each gold and
+each prediction is used at most once (largest overlaps first).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from stance.errors import StanceError
+from stance.records import Article, Statement, read_jsonl
+
+
+@dataclass
+class GoldStatement:
+    article: str
+    speaker: str
+    text: str
+    spans: list[tuple[int, int]]  # every place the text occurs in the cleaned article
+    where: str
+
+
+@dataclass
+class ArticleScore:
+    article: str
+    gold: int = 0
+    predicted: int = 0
+    matched: int = 0
+    speaker_correct: int = 0
+    misses: list[dict] = field(default_factory=list)
+    false_positives: list[dict] = field(default_factory=list)
+    wrong_speakers: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"article": self.article, **_figures(self.gold, self.predicted, self.matched, self.speaker_correct),
+                "misses": self.misses, "false_positives": self.false_positives, "wrong_speakers": self.wrong_speakers}
+
+
+def _figures(gold: int, predicted: int, matched: int, speaker_correct: int) -> dict:
+    precision = matched / predicted if predicted else 0.0
+    recall = matched / gold if gold else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"gold": gold, "predicted": predicted, "matched": matched, "precision": round(precision, 4),
+            "recall": round(recall, 4), "f1": round(f1, 4),
+            "speaker_accuracy": round(speaker_correct / matched, 4) if matched else 0.0}
+
+
+def load_gold(path: Path, articles: dict[str, Article]) -> list[GoldStatement]:
+    """Read gold statements and locate each text in its (cleaned) article."""
+    gold = []
+    for number, row in read_jsonl(path):
+        where = f"{path}:{number}"
+        for key in ("article", "text", "speaker"):
+            if not isinstance(row.get(key), str) or not row[key]:
+                raise StanceError(f"{where}: gold statement has no '{key}'")
+        article = articles.get(row["article"])
+        if article is None:
+            continue  # gold for articles not given as input is not scored
+        spans, start = [], article.text.find(row["text"])
+        while start >= 0:
+            spans.append((start, start + len(row["text"])))
+            start = article.text.find(row["text"], start + 1)
+        if not spans:
+            raise StanceError(f"{where}: text not found in article {row['article']!r}: {row['text'][:60]!r}")
+        gold.append(GoldStatement(row["article"], row["speaker"], row["text"], spans, where))
+    return gold
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> float:
+    shared = min(a[1], b[1]) - max(a[0], b[0])
+    shorter = min(a[1] - a[0], b[1] - b[0])
+    return shared / shorter if shared > 0 and shorter > 0 else 0.0
+
+
+def score(predicted: list[Statement], gold: list[GoldStatement], article_ids: list[str]) -> dict:
+    """Match predictions to gold per article and compute the figures and error lists."""
+    per_article = {a: ArticleScore(a) for a in article_ids}
+    for article_id, result in per_article.items():
+        golds = [g for g in gold if g.article == article_id]
+        preds = [p for p in predicted if p.article == article_id]
+        result.gold, result.predicted = len(golds), len(preds)
+        pairs = sorted(((max(_overlap((p.start, p.end), s) for s in g.spans), gi, pi)
+                        for gi, g in enumerate(golds) for pi, p in enumerate(preds)), reverse=True)
+        used_gold, used_pred = set(), set()
+        for overlap, gi, pi in pairs:
+            if overlap < 0.5 or gi in used_gold or pi in used_pred:
+                continue
+            used_gold.add(gi)
+            used_pred.add(pi)
+            result.matched += 1
+            if preds[pi].speaker == golds[gi].speaker:
+                result.speaker_correct += 1
+            else:
+                result.wrong_speakers.append({"text": golds[gi].text, "gold": golds[gi].speaker,
+                                              "predicted": preds[pi].speaker, "mention": preds[pi].speaker_mention})
+        result.misses = [{"text": g.text, "speaker": g.speaker, "where": g.where}
+                         for gi, g in enumerate(golds) if gi not in used_gold]
+        result.false_positives = [{"text": p.text, "speaker": p.speaker, "start": p.start}
+                                  for pi, p in enumerate(preds) if pi not in used_pred]
+    totals = [sum(getattr(r, k) for r in per_article.values()) for k in ("gold", "predicted", "matched", "speaker_correct")]
+    return {"overall": _figures(*totals), "articles": [r.as_dict() for r in per_article.values()]}
+
+
+def evaluate_extraction(articles: list[Article], gold_path: Path, json_path: Optional[Path] = None) -> dict:
+    """Run the extractor on `articles` and score it against `gold_path`."""
+    from stance.extract import extract_statements
+
+    by_id = {a.id: a for a in articles}
+    gold = load_gold(gold_path, by_id)
+    scored_ids = sorted({g.article for g in gold})
+    predicted = [s for s in extract_statements(by_id[a] for a in scored_ids)]
+    report = score(predicted, gold, scored_ids)
+    if json_path:
+        Path(json_path).write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
+    return report

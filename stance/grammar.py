@@ -1,0 +1,391 @@
+"""Surface patterns of attribution in English news: reporting verbs, speaker tags,
+content clauses. Used by `stance.extract`; general English, no article-specific strings."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+MASK = "░"  # stands in for quoted text, so verbs inside quotations are not read as tags
+
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+WEEKDAY = re.compile(r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b(?!['’]s)")
+MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august", "september",
+          "october", "november", "december"}
+
+# Reporting verbs that take a content clause, with or without "that".
+_BARE = ("said says say told tells added adds stated states wrote writes warned warns argued argues "
+         "insisted insists claimed claims noted notes declared declares asserted asserts stressed stresses "
+         "emphasized emphasised emphasizes emphasises maintained maintains contended contends predicted "
+         "predicts believes believed thinks thought reiterated reiterates repeated repeats recalled recalls "
+         "explained explains suggested suggests mused muses replied replies responded responds "
+         "countered counters conceded concedes complained complains cautioned cautions assured assures "
+         "acknowledged acknowledges admitted admits affirmed affirms reaffirmed reaffirms promised promises "
+         "vowed vows pledged pledges questioned questions doubted doubts announced announces confirmed "
+         "confirms denied denies indicated indicates signalled signaled signals hinted hints urged urges "
+         "threatened threatens").split()
+REPORT_VERBS = set(_BARE) | {"cast doubt", "casts doubt", "expressed doubt", "expressed doubts", "expressed concern",
+                             "expressed confidence", "raised doubts"}
+# Forms that are also common nouns or need "that" to be a report.
+NEEDS_THAT = {"mused", "muses", "states", "claims", "notes", "questions", "doubts", "announced", "announces", "confirmed", "confirms",
+              "denied", "denies", "indicated", "indicates", "signalled", "signaled", "signals", "hinted", "hints",
+              "admitted", "admits", "acknowledged", "acknowledges", "repeated", "repeats", "recalled", "recalls",
+              "responded", "responds", "replied", "replies", "complained", "complains", "believed", "thought",
+              "cast doubt", "casts doubt", "expressed doubt", "expressed doubts", "expressed concern",
+              "expressed confidence", "raised doubts", "affirmed", "affirms", "reaffirmed", "reaffirms",
+              "explained", "explains", "urged", "urges"}
+OBJECT_VERBS = {"told", "tells", "assured", "assures", "warned", "warns", "reminded", "reminds", "informed",
+                "informs", "urged", "urges", "promised", "promises"}
+INFINITIVE_VERBS = {"pledged", "pledges", "vowed", "vows", "promised", "promises", "threatened", "threatens"}
+WHETHER_VERBS = {"questioned", "questions", "doubted", "doubts", "cast doubt", "casts doubt", "asked", "wondered",
+                 "expressed doubt", "expressed doubts", "raised doubts"}
+PARTICIPLES = ("saying adding claiming stressing arguing insisting warning noting asserting declaring explaining "
+               "suggesting calling telling questioning").split()
+EVALUATIVE = {"called", "calls", "slammed", "slams", "described", "describes", "branded", "brands", "dismissed",
+              "dismisses", "labelled", "labeled", "denounced", "denounces", "hailed", "hails", "praised", "praises"}
+
+_verb_alternatives = sorted(REPORT_VERBS | EVALUATIVE | {"quoted"}, key=len, reverse=True)
+VERB = re.compile(r"\b(" + "|".join(re.escape(v).replace(r"\ ", r"\s+") for v in _verb_alternatives) + r")\b")
+PARTICIPLE = re.compile(r"(?:(?<=,)|(?<=^)|(?<=\bby)|(?<=\bwhile)|(?<=\balso))\s*\b(" + "|".join(PARTICIPLES) + r")\b", re.IGNORECASE)
+ACCORDING = re.compile(r"\b[Aa]ccording to\s+([^,.;]+)")
+
+PRONOUN_SUBJECTS = {"he", "she", "they", "we", "i", "it", "you", "there", "washington", "this"}
+VERBISH = set(("would will could should must can may might shall is was were are am has have had did does do "
+               "won't wouldn't can't cannot isn't wasn't aren't doesn't don't didn't hasn't haven't needs needed "
+               "wants wanted sees saw considers considered intends intended remains remained spends spent puts "
+               "put viewed views knows knew expects expected plans planned").split())
+PREPOSITIONS = set(("in on at during after before via from with over through while since until by about "
+                    "earlier later last this next also again repeatedly previously recently yesterday today "
+                    "tonight ago week month year morning afternoon evening night").split()) | set(WEEKDAYS) | MONTHS
+FILLERS = re.compile(r"(?:\s+|\b(?:has|have|had|also|repeatedly|previously|later|earlier|then|once|again|"
+                     r"officially|recently|publicly|privately|reportedly|just|already|would|will|did|does|only|"
+                     r"openly|firmly|flatly|initially|subsequently|separately|further|still|often|"
+                     r"(?:on\s+|last\s+|this\s+)?(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|on\s+\w+\s+\d+|"
+                     r"in\s+a\s+statement|in\s+an\s+interview)\b)+$")
+SENTENCE_STARTERS = {"however", "but", "and", "in", "at", "on", "this", "those", "these", "such", "while",
+                     "earlier", "recently", "meanwhile", "officially", "notably", "for", "some", "several", "the",
+                     "a", "an", "during", "after", "before", "asserting", "doubtful", "amid", "even", "yet",
+                     "so", "then", "also", "still", "it", "if", "when", "as", "since", "although", "though",
+                     "because", "separately", "first", "last", "both", "neither", "either", "many", "most"}
+NP_WORDS = set(("of the a an for and spokesperson spokesman spokeswoman spokespeople official officials "
+                "president prime minister secretary general chief chancellor leader head ambassador envoy "
+                "expert analyst adviser advisor embassy ministry department government office campaign "
+                "administration pick nominee foreign defence defense policy top senior former vice deputy "
+                "state treasury commander").split())
+
+CAPTION = re.compile(r"\b(?:Photograph|Photo|Image|Picture|Illustration|Credit)s?\s*:|\((?:photo|image|picture)\b[^)]*\)"
+                     r"|Getty Images|/(?:AP|AFP|Reuters|EPA|Bloomberg)\b", re.IGNORECASE)
+NON_COMMENT = re.compile(r"did not (?:immediately )?(?:respond|reply|return|comment|answer)|declined to comment|"
+                         r"(?:request|requests) for comment|could not be reached|no immediate comment|"
+                         r"did not directly answer|refused to comment", re.IGNORECASE)
+NAME_RUN = re.compile(r"\b[A-Z][\w’'.-]*(?:\s+(?:[A-Z][\w’'.-]*|of|the|von|van|der|de|bin|al)){0,5}")
+_TOKEN = re.compile(MASK + r"+|[\w’'.-]+|[,;:—–]")
+
+
+@dataclass
+class Report:
+    """One reporting construction in a sentence: who, where the verb is, what was reported."""
+
+    subject: Optional[str]
+    verb_start: int
+    clause: tuple[int, int]
+    coordinated: bool = False
+    subject_start: int = -1  # "… and said …": shares the subject of the report before it
+
+
+def mask_spans(text: str, spans) -> str:
+    """Replace the characters of the given spans with MASK (same length)."""
+    chars = list(text)
+    for start, end in spans:
+        for i in range(max(start, 0), min(end, len(chars))):
+            if chars[i] not in "\n":
+                chars[i] = MASK
+    return "".join(chars)
+
+
+def quote_spans(text: str) -> list[tuple[int, int]]:
+    """Rough spans of double-quoted segments within a short text."""
+    return [m.span() for m in re.finditer(r"“[^”]*”?|\"[^\"]*\"?", text)]
+
+
+def is_single_quote(chunk: str) -> bool:
+    """Whether a clause is exactly one quotation (then it is a direct statement)."""
+    chunk = chunk.strip().rstrip(".")
+    return len(chunk) > 2 and chunk[0] in "“\"" and chunk[-1] in "”\"" and not any(c in chunk[1:-1] for c in "“”\"")
+
+
+def single_opens(text: str, i: int, para_start: int) -> bool:
+    before = text[i - 1] if i > para_start else " "
+    after = text[i + 1] if i + 1 < len(text) else " "
+    return (before.isspace() or before in "([—–") and after.isalnum()
+
+
+def single_closes(text: str, i: int, para_end: int) -> bool:
+    before = text[i - 1] if i > 0 else " "
+    after = text[i + 1] if i + 1 < para_end else " "
+    return not before.isspace() and (after.isspace() or after in ",.;:?!)—–") and not (before.isalpha() and after.isalpha())
+
+
+def starts_sentence(text: str, position: int) -> bool:
+    before = text[:position].rstrip(" \t")
+    return not before or before[-1] in "\n.?!”\":"
+
+
+def _strip_fillers(left: str) -> str:
+    previous = None
+    while previous != left:
+        previous = left
+        left = FILLERS.sub("", left).rstrip()
+    return left
+
+
+def trailing_subject(left: str) -> Optional[str]:
+    """The noun phrase that ends `left` (the text before a reporting verb), if it can be a speaker."""
+    left = _strip_fillers(left.rstrip())
+    if left.endswith(","):  # an appositive: "Trump, who is running for re-election, said"
+        body = left[:-1]
+        cut = body.rfind(",")
+        appositive = body[cut + 1:].strip() if cut >= 0 else ""
+        if cut >= 0 and appositive[:1].islower():
+            left = _strip_fillers(body[:cut])
+        else:
+            return None
+    words = re.findall(r"[\w’'.\[\]-]+|\S", left)
+    run: list[str] = []
+    for word in reversed(words):
+        bare = word.strip("[]")
+        lower = bare.lower().replace("’s", "").replace("'s", "")
+        if not run and lower in PRONOUN_SUBJECTS - {"it", "there", "this", "washington"}:
+            return word
+        if bare[:1].isupper() or lower in NP_WORDS:
+            run.insert(0, word)
+            continue
+        break
+    while run and (run[0].lower() in SENTENCE_STARTERS - {"the", "a", "an"} or run[0].lower() in set(WEEKDAYS) | MONTHS
+                   or run[0].lower() in {"of", "and", "for"}):
+        run.pop(0)
+    if not run or not any(w[:1].isupper() for w in run) and run[-1].lower() not in NP_WORDS:
+        return None
+    return " ".join(run)
+
+
+def _tokens(text: str, start: int):
+    return [(m.group(0), start + m.start(), start + m.end()) for m in _TOKEN.finditer(text[start:])]
+
+
+def find_clause(sentence: str, position: int, verb: str) -> Optional[int]:
+    """Where the content clause after a reporting verb starts, or None if there is none."""
+    tokens = _tokens(sentence, position)
+    verb = re.sub(r"\s+", " ", verb.lower())
+    index, state = 0, "start"
+    if verb in OBJECT_VERBS and tokens and tokens[0][0].lower() not in {"that", "of"} | PREPOSITIONS:
+        index = 1
+        while index < len(tokens) and index < 4 and (tokens[index][0][:1].isupper()) and tokens[index][0][0] != MASK:
+            index += 1
+        state = "object"
+    while index < len(tokens) and index < 24:
+        word, start, _ = tokens[index]
+        lower = word.lower()
+        following = [t[0].lower() for t in tokens[index + 1:index + 4]]
+        if lower == "that":
+            return tokens[index + 1][1] if index + 1 < len(tokens) else None
+        if lower == "whether" or lower == "if" and state == "start":
+            return start
+        if lower == "to" and state == "start" and verb in INFINITIVE_VERBS:
+            return start
+        if lower in PRONOUN_SUBJECTS and following and (following[0] in VERBISH or following[0].endswith("ed")
+                                                          or (lower != "it" and following[0].endswith("s"))):
+            return start
+        if lower in PREPOSITIONS or word in ",;—–" or lower in {"the", "a", "an", "his", "her", "their"} and state == "pp":
+            state = "pp"
+            index += 1
+            continue
+        if state == "pp":
+            if (word[:1].isupper() or word[0] == MASK) and any(f in VERBISH for f in following[:3]) \
+                    and not any(f in PREPOSITIONS for f in following[:2]):
+                return start
+            index += 1
+            continue
+        if verb in NEEDS_THAT or verb in EVALUATIVE:
+            return None
+        return start  # a bare complement clause: "said NATO members were friends"
+    return None
+
+
+def find_reports(sentence: str, accept: Callable[[str], bool]) -> list[Report]:
+    """Every reporting construction in a (masked) sentence, with clause spans."""
+    reports: list[tuple[int, Report, bool]] = []  # (clause end limit position, report, coordinated)
+    for match in VERB.finditer(sentence):
+        verb, v_start, v_end = match.group(1), match.start(), match.end()
+        lower = re.sub(r"\s+", " ", verb.lower())
+        left = sentence[:v_start]
+        if re.search(r"\b(?:is|are|was|were|be|been|being)\s*$", left):
+            continue  # passive: "is said to"
+        if lower == "quoted":
+            continue
+        coordinated = bool(re.search(r"\b(?:and|but)\s+(?:also\s+)?$", left))
+        if re.search(r",\s*as\s+$", left[: len(left)]) or re.search(r"\bas\s+$", left) and re.search(r",\s*as\s+\S+(?:\s+\S+){0,3}\s*$", left):
+            tag = re.search(r",\s*as\s+(.+)$", left)
+            if tag and accept(tag.group(1)):
+                reports.append((0, Report(tag.group(1), v_start, (0, tag.start())), False))
+            continue
+        subject = None if coordinated else trailing_subject(left)
+        subject_start = left.rfind(subject) if subject else v_start
+        if subject is None and not coordinated:
+            inverted = re.match(r"\s+((?:the\s+|Mr\.?\s+|Ms\.?\s+)?[A-Z][^,.;]*?|he|she)(?=\s+(?:in|on|at|during|during|of|to|via|after|before|while)\b|[,.;]|$)",
+                                sentence[v_end:])
+            if inverted and re.search(r",\s*$", left) and accept(inverted.group(1)):
+                start = _lead_length(sentence)
+                reports.append((0, Report(inverted.group(1).strip(), v_start, (start, len(left.rstrip().rstrip(",")))), False))
+                continue
+        if subject is not None and not accept(subject):
+            continue
+        if lower in EVALUATIVE:
+            rest = sentence[v_end:]
+            if MASK not in rest[:120]:
+                continue
+            end = v_end + rest.rfind(MASK) + 1
+            reports.append((end, Report(subject, v_start, (v_end, end)), coordinated))
+            continue
+        tail = re.match(r"\s*(?:,|\.|$)", sentence[v_end:])
+        if tail and re.match(r"\s*,?\s*" + MASK, sentence[v_end:]):
+            continue  # introduces a quotation: a direct statement, handled elsewhere
+        if tail and subject is not None and re.search(r"\b(?:which|that|what|whom)\s+" + re.escape(subject) + r"\s*$", left.rstrip()):
+            continue  # a relative clause ("ambitions, which the leader denies"), not a speaker tag
+        if tail and subject is not None and re.search(r",\s*\S", left):
+            # a trailing tag: "Those efforts prompted more spending, he said, but ..."
+            tag_start = left.rstrip().rfind(",")
+            clause_start = _lead_length(sentence)
+            clause_end = len(sentence)
+            rest = sentence[v_end:].lstrip(" ,")
+            if not rest.startswith(("but", "and")) or MASK not in rest:
+                clause_end = tag_start
+            reports.append((clause_end, Report(subject, v_start, (clause_start, clause_end), False, subject_start), False))
+            continue
+        clause_start = find_clause(sentence, v_end, lower)
+        if clause_start is None:
+            continue
+        reports.append((len(sentence), Report(subject, v_start, (clause_start, len(sentence)), False, subject_start), coordinated))
+    for match in PARTICIPLE.finditer(sentence):
+        verb = match.group(1).lower()
+        if any(r.verb_start <= match.start(1) < r.clause[1] and r.clause[0] <= match.start(1) for _, r, _ in reports if r.clause[0] > match.start(1)):
+            continue
+        clause_start = find_clause(sentence, match.end(1), "said" if verb != "calling" else "called-bare")
+        if clause_start is not None:
+            reports.append((len(sentence), Report(None, match.start(1), (clause_start, len(sentence))), False))
+    for match in ACCORDING.finditer(sentence):
+        source = match.group(1).strip()
+        before = sentence[:match.start()].rstrip(" ,")
+        if before:
+            reports.append((0, Report(source, match.start(), (0, len(before))), False))
+        else:
+            after = sentence.find(",", match.end())
+            if after > 0:
+                reports.append((len(sentence), Report(source, match.start(), (after + 1, len(sentence))), False))
+    # A clause ends where the next coordinated report or participle begins.
+    reports.sort(key=lambda r: r[1].verb_start)
+    result = []
+    for index, (limit, report, _) in enumerate(reports):  # _ = coordinated
+        end = report.clause[1]
+        for _, later, coordinated in reports[index + 1:]:
+            if later.verb_start > report.clause[0] and later.verb_start < end:
+                cut = sentence.rfind(" and ", report.clause[0], later.verb_start) if coordinated else -1
+                cut = max(cut, sentence.rfind(" but ", report.clause[0], later.verb_start)) if coordinated else cut
+                if not coordinated:
+                    cut = max(sentence.rfind(",", report.clause[0], later.verb_start),
+                              later.subject_start if later.subject_start > report.clause[0] else -1)
+                if cut > report.clause[0]:
+                    end = cut
+                break
+        end = min(end, _trailing_tag_start(sentence, report.clause[0], end))
+        result.append(Report(report.subject, report.verb_start, (report.clause[0], end), _, report.subject_start))
+    return result
+
+
+def _trailing_tag_start(sentence: str, start: int, end: int) -> int:
+    match = re.search(r",\s*according to\b[^,]*$", sentence[start:end])
+    return start + match.start() if match else end
+
+
+def before_tag(before: str, quoted: str):
+    """A speaker tag introducing a quotation: `Macron said: "…"`, `He added: "…"`,
+    `… quoted X as saying "…"`. Returns (mention, -1, 0, is_participle) or None."""
+    stripped = before.rstrip()
+    match = re.search(r"\bquoted\s+(.+?)\s+as\s+saying\s*[:,]?$", stripped)
+    if match:
+        return match.group(1), -1, 0, False
+    match = re.search(r"(?:^|,)\s*(adding|saying|insisting|stressing|warning)\s*[:,]?$", stripped, re.IGNORECASE)
+    if match:
+        return "", -1, 0, True
+    punctuated = stripped.endswith((":", ","))
+    core = stripped.rstrip(":,").rstrip()
+    core = _strip_fillers(core)
+    verb = None
+    for candidate in VERB.finditer(core):
+        verb = candidate
+    if verb is None:
+        return None
+    tail = core[verb.end():]
+    if verb.group(1).lower() in EVALUATIVE or re.search(r"\bthat\s*$", tail):
+        return None
+    if tail.strip() and not re.fullmatch(r"(?:\s+(?:to|in|on|at|during|reporters|journalists|the|a|an|of|\w+day|[A-Z]\w*|"
+                                         r"him|her|them|us|parliament|lawmakers|senators|earlier|later))+\s*", tail):
+        return None
+    if not punctuated and not (quoted[:1].isupper() and len(quoted.split()) >= 4):
+        return None
+    subject = trailing_subject(core[:verb.start()])
+    if subject is None:
+        return None
+    return subject, -1, 0, False
+
+
+def after_tag(after: str):
+    """A speaker tag following a quotation: `," Trump said`, `," said Trump`,
+    `" the US president said.` Returns (mention, start, stop, False) or None."""
+    match = re.match(r"[\s,.;:!?—–-]*", after)
+    head = after[match.end():]
+    quoted = re.match(r"([^.;]{1,80}?)\s+quoted\s+(.+?)\s+as\s+saying\b", head)
+    if quoted:
+        return quoted.group(2), match.end(), match.end() + quoted.end(), False
+    verb = VERB.search(head[:120])
+    if verb is None or verb.group(1).lower() in EVALUATIVE:
+        return None
+    pre = head[:verb.start()]
+    if pre.strip():
+        subject = trailing_subject(pre)
+        if subject is None or len(pre.split()) > 10 or "." in pre.replace("Mr.", "").replace("Ms.", "").replace("U.S.", "") \
+                and not re.search(r"\b(?:Mr|Ms|Mrs|Dr|U\.S)\.", pre):
+            return None
+        if pre.strip() != subject and not _strip_fillers(pre.rstrip()).endswith(subject):
+            return None
+    else:
+        inverted = re.match(r"\s*((?:the\s+|Mr\.?\s+|Ms\.?\s+)?[\w’'.-]+(?:\s+[A-Z\w][\w’'.-]*){0,5}?)(?=\s+(?:in|on|at|during|of|to|via|after|before|while|who)\b|[,.;]|$)",
+                            head[verb.end():])
+        if not inverted:
+            return None
+        subject = inverted.group(1)
+    stop = match.end() + verb.end()
+    rest = after[stop:]
+    cut = re.search(r",\s*(?:while|adding|saying|stressing|and|but|referring|noting|warning|insisting|calling)\b|[.!?](?:\s|$)", rest)
+    stop += cut.start() if cut else len(rest)
+    return subject, match.end(), stop, False
+
+
+def first_mention(sentence: str, accept: Callable[[str], bool]) -> Optional[str]:
+    """The first speaker-like mention in a sentence (for participle clauses)."""
+    for match in re.finditer(r"\b(?:he|she)\b|" + NAME_RUN.pattern, sentence):
+        words = match.group(0).split()
+        while words and words[0].lower() in SENTENCE_STARTERS | set(WEEKDAYS) | MONTHS:
+            words.pop(0)
+        for size in range(len(words), 0, -1):
+            candidate = " ".join(words[:size])
+            if accept(candidate):
+                return candidate
+    return None
+
+
+def _lead_length(sentence: str) -> int:
+    """Length of a sentence-opening connective ("However, ") that is not part of a clause."""
+    match = re.match(r"\s*(?:(?:However|But|And|Yet|Still|Meanwhile|So|At the same time|Instead),?\s+)?", sentence)
+    return match.end()

@@ -1,0 +1,220 @@
+"""Speaker resolution: turn a mention as written into a canonical actor.
+
+Mentions come as full names with titles ("Danish Prime Minister Mette
+Frederiksen"), surnames ("Mr Trump"), role descriptions ("the US president"),
+unnamed bodies ("a NATO spokesperson") or pronouns. The actor registry
+(configs/actors.yaml) gives canonical names, aliases and dated roles; names not
+in it resolve to the fullest form of the name seen in the same article.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from stance.config import DEFAULT_ACTORS, load_yaml
+from stance.errors import StanceError
+
+UNKNOWN = "unknown"
+PRONOUNS = {"he", "she", "him", "her"}
+
+# Words that describe a person's office or standing rather than name them.
+TITLE_WORDS = {
+    "mr", "mrs", "ms", "miss", "dr", "sir", "dame", "lord", "lady", "prof", "professor", "rev",
+    "president", "vice", "prime", "minister", "premier", "chancellor", "secretary", "general", "chief",
+    "senator", "sen", "rep", "representative", "congressman", "congresswoman", "governor", "mayor",
+    "ambassador", "envoy", "spokesperson", "spokesman", "spokeswoman", "leader", "head", "deputy",
+    "foreign", "defence", "defense", "treasury", "state", "interior", "finance", "trade", "commerce",
+    "major", "lieutenant", "colonel", "admiral", "commander", "captain", "sergeant", "gen", "lt", "col",
+    "king", "queen", "prince", "princess", "pope", "former", "acting", "incoming", "outgoing", "then",
+    "chairman", "chairwoman", "chair", "director", "commissioner", "speaker", "justice", "judge",
+    "officer", "official", "adviser", "advisor", "analyst", "expert", "professor", "candidate",
+    "nominee", "pick", "his", "her", "their", "its", "the", "a", "an", "of", "for", "and", "policy",
+    "security", "national", "council", "commission", "house", "senate", "congress", "party", "us",
+    "u.s.", "uk", "eu", "un", "nato", "european", "american", "british", "french", "german", "danish",
+    "japanese", "russian", "ukrainian", "chinese", "greenlandic", "canadian", "polish", "dutch",
+}
+# Nouns that mark an unnamed body or a person described only by role.
+BODY_NOUNS = {
+    "spokesperson", "spokesman", "spokeswoman", "spokespeople", "official", "officials", "ministry",
+    "embassy", "department", "government", "office", "agency", "campaign", "administration",
+    "house", "kremlin", "pentagon", "commission", "council", "alliance", "diplomat", "diplomats",
+    "source", "sources", "statement", "command", "army", "military", "parliament", "cabinet",
+}
+# Capitalised words that open sentences rather than names.
+FUNCTION_WORDS = {
+    "however", "but", "and", "in", "at", "on", "this", "those", "these", "such", "while", "earlier", "recently",
+    "meanwhile", "officially", "notably", "for", "some", "several", "during", "after", "before", "amid", "even",
+    "yet", "so", "then", "also", "still", "it", "if", "when", "as", "since", "although", "though", "because",
+    "separately", "both", "neither", "either", "many", "most", "asked", "speaking", "according", "with", "without",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "doubtful", "asserting",
+}
+_HONORIFIC = re.compile(r"^(?:mr|mrs|ms|dr|sir)\.?\s+", re.IGNORECASE)
+_LEADING = re.compile(r"^(?:the|a|an|former|then|also)\s+", re.IGNORECASE)
+
+
+def normalise_phrase(text: str) -> str:
+    """Lower-case, unify apostrophes and spacing, drop a leading article."""
+    text = text.replace("’", "'").replace("‘", "'").replace(".", "")
+    text = re.sub(r"\s+", " ", text).strip(" ,;:").lower()
+    while True:
+        stripped = _LEADING.sub("", text)
+        if stripped == text:
+            return text
+        text = stripped
+
+
+@dataclass
+class RoleSpan:
+    actor: str
+    start: str
+    end: Optional[str]
+
+
+@dataclass
+class ActorRegistry:
+    """Canonical actors, their aliases, dated roles and unnamed bodies."""
+
+    aliases: dict[str, str] = field(default_factory=dict)  # normalised alias -> canonical
+    role_phrases: dict[str, str] = field(default_factory=dict)  # normalised phrase -> role
+    role_holders: dict[str, list[RoleSpan]] = field(default_factory=dict)
+    bodies: dict[str, str] = field(default_factory=dict)  # normalised phrase -> canonical body
+
+    def holder(self, role: str, date: Optional[str]) -> Optional[str]:
+        """Who held `role` on `date` (YYYY[-MM[-DD]]); None if unknown or ambiguous."""
+        spans = self.role_holders.get(role, [])
+        if date is None:
+            return spans[0].actor if len(spans) == 1 else None
+        # compare on the common prefix so month or year precision still resolves
+        matches = {s.actor for s in spans if s.start[: len(date)] <= date and (s.end is None or date <= s.end[: len(date)])}
+        return matches.pop() if len(matches) == 1 else None
+
+
+def load_registry(path: Path = DEFAULT_ACTORS) -> ActorRegistry:
+    """Load and validate the actor registry YAML."""
+    data = load_yaml(path) or {}
+    where = str(path)
+    if not isinstance(data, dict) or set(data) - {"actors", "roles", "bodies"}:
+        raise StanceError(f"{where}: expected top-level keys actors, roles, bodies; found {sorted(data) if isinstance(data, dict) else type(data).__name__}")
+    registry = ActorRegistry()
+    for index, actor in enumerate(data.get("actors") or [], start=1):
+        if not isinstance(actor, dict) or not actor.get("name") or set(actor) - {"name", "aliases", "roles"}:
+            raise StanceError(f"{where}: actor #{index} needs a name and only the keys name, aliases, roles")
+        name = str(actor["name"])
+        for alias in [name, *(actor.get("aliases") or [])]:
+            registry.aliases[normalise_phrase(str(alias))] = name
+        for role in actor.get("roles") or []:
+            if not isinstance(role, dict) or "role" not in role or "from" not in role:
+                raise StanceError(f"{where}: a role of {name} needs 'role' and 'from'")
+            span = RoleSpan(name, str(role["from"]), str(role["to"]) if role.get("to") else None)
+            registry.role_holders.setdefault(str(role["role"]), []).append(span)
+    for role, phrases in (data.get("roles") or {}).items():
+        for phrase in [role, *(phrases or [])]:
+            registry.role_phrases[normalise_phrase(str(phrase))] = str(role)
+    for body, phrases in (data.get("bodies") or {}).items():
+        for phrase in [body, *(phrases or [])]:
+            registry.bodies[normalise_phrase(str(phrase))] = str(body)
+    return registry
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[\w’'.-]+", text)
+
+
+def person_name(mention: str) -> Optional[str]:
+    """The personal name inside a mention: the trailing run of capitalised non-title words."""
+    words = _words(re.sub(r"\[|\]", "", mention))
+    name: list[str] = []
+    for word in reversed(words):
+        bare = word.strip(".’'").replace("’s", "").replace("'s", "")
+        if not bare or not bare[0].isupper() or bare.lower().strip(".") in TITLE_WORDS | FUNCTION_WORDS:
+            break
+        name.insert(0, bare)
+    return " ".join(name) if name else None
+
+
+class ArticleSpeakers:
+    """Resolves speaker mentions within one article, remembering who was named."""
+
+    def __init__(self, registry: ActorRegistry, article_text: str, date: Optional[str]):
+        self.registry = registry
+        self.date = date
+        self.full_names: list[str] = self._collect_names(article_text)
+        self.last_speaker: Optional[str] = None
+
+    @staticmethod
+    def _collect_names(text: str) -> list[str]:
+        """Multi-word capitalised names in the article, used to expand surnames."""
+        names = []
+        for match in re.finditer(r"\b(?:[A-Z][\w’'-]+|[A-Z]\.)(?:\s+(?:[A-Z][\w’'-]+|[A-Z]\.|von|van|der|de|la|bin)){1,6}", text):
+            name = person_name(match.group(0))
+            if name and " " in name:
+                names.append(name)
+        return names
+
+    def _expand(self, name: str) -> str:
+        tokens = name.split()
+        for k in range(len(tokens)):  # "Oval Office Trump": a known name at the end wins
+            canonical = self.registry.aliases.get(normalise_phrase(" ".join(tokens[k:])))
+            if canonical:
+                return canonical
+        last = name.split()[-1]
+        longer = [n for n in self.full_names if n.split()[-1] == last and len(n) > len(name)]
+        if longer:
+            best = max(longer, key=len)
+            return self.registry.aliases.get(normalise_phrase(best), best)
+        return name
+
+    def resolve(self, mention: str, nearby_person: Optional[str] = None) -> str:
+        """Canonical speaker for a mention; `unknown` when it cannot be identified."""
+        mention = mention.strip(" ,")
+        phrase = normalise_phrase(mention)
+        if not phrase:
+            return UNKNOWN
+        if phrase in PRONOUNS:
+            return nearby_person or self.last_speaker or UNKNOWN
+        if phrase in self.registry.aliases:
+            return self.registry.aliases[phrase]
+        if phrase in self.registry.role_phrases:
+            return self.registry.holder(self.registry.role_phrases[phrase], self.date) or UNKNOWN
+        if phrase in self.registry.bodies:
+            return self.registry.bodies[phrase]
+        name = person_name(_HONORIFIC.sub("", mention))
+        words = phrase.split()
+        if name and not (len(name.split()) == 1 and words[-1] in BODY_NOUNS):
+            return self._expand(name)
+        for size in range(len(words), 0, -1):  # a known role or body at the end: "Japan's top spokesperson"
+            tail = " ".join(words[-size:])
+            if tail in self.registry.bodies:
+                return self.registry.bodies[tail]
+            if tail in self.registry.role_phrases and size > 1:
+                return self.registry.holder(self.registry.role_phrases[tail], self.date) or UNKNOWN
+        if words[-1] in BODY_NOUNS or phrase.endswith("'s embassy"):
+            return re.sub(r"^(?:the|a|an)\s+", "", mention.strip(), flags=re.IGNORECASE).replace("’", "'")
+        return UNKNOWN
+
+    def could_be_speaker(self, mention: str) -> bool:
+        """Looser than is_speaker: also a person described only by role ("Trump's pick for ambassador")."""
+        phrase = normalise_phrase(mention)
+        return self.is_speaker(mention) or self.resolve(mention) != UNKNOWN or (
+            bool(phrase) and phrase.split()[-1] in TITLE_WORDS - FUNCTION_WORDS - {"the", "a", "an", "of", "for", "and"})
+
+    def is_speaker(self, mention: str) -> bool:
+        """Whether a mention surely names a speaker: a pronoun, a registry entry, a person or a body."""
+        phrase = normalise_phrase(mention)
+        if phrase in PRONOUNS or phrase in self.registry.aliases or phrase in self.registry.role_phrases \
+                or phrase in self.registry.bodies:
+            return True
+        return self.is_person(mention) or (bool(phrase) and phrase.split()[-1] in BODY_NOUNS)
+
+    def is_person(self, mention: str) -> bool:
+        """Whether a capitalised mention names a person (for pronoun antecedents)."""
+        name = person_name(mention)
+        if not name:
+            return False
+        canonical = self.registry.aliases.get(normalise_phrase(name))
+        if canonical:
+            return True
+        return " " in name or any(n.split()[-1] == name for n in self.full_names)
