@@ -1,0 +1,269 @@
+"""From labelled statements to positions: pure functions over plain rows.
+
+A row is a dict as returned by Store.load_labelled (statement_id, article,
+speaker, text, date, date_precision, source, title, url, target, stance,
+target_probs, stance_probs, ...). Nothing here touches a file or a model.
+
+1. merge_utterances (in stance.merge, re-exported here): the same utterance reported by several articles (same
+   speaker, similar normalised text, nearby dates) becomes one utterance with
+   several sources, labelled by a probability-weighted vote of its statements.
+2. aggregate: per actor x target, a chronological timeline, the stance
+   distribution per period (day, month or year), the latest position and the
+   changes between consecutive periods whose dominant stance differs.
+
+Undated statements stay undated (never given a date); speaker "unknown" is
+listed apart; statements whose target is the none label are kept (for
+statements.csv) but not aggregated into positions.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Iterable, Optional
+
+from stance.errors import StanceError
+from stance.merge import (  # noqa: F401  (re-exported: the public API lives here too)
+    MAX_DAYS, MERGE_THRESHOLD, NONE_LABEL, PERIODS, STANCE_ORDER, STRICT_THRESHOLD, UNKNOWN_SPEAKER,
+    check_period, date_bounds, merge_utterances, normalise_text, parse_date_filter, period_key, strip_quotes,
+    text_similarity,
+)
+
+
+# -- filtering -----------------------------------------------------------------
+
+
+def _match_names(wanted: str, names: Iterable[str], what: str, option: str) -> set[str]:
+    names = sorted(set(names), key=str.casefold)
+    exact = {n for n in names if n.casefold() == wanted.strip().casefold()}
+    if exact:
+        return exact
+    partial = {n for n in names if wanted.strip().casefold() in n.casefold()}
+    if partial:
+        return partial
+    shown = ", ".join(names[:15]) + (f", ... ({len(names)} in all)" if len(names) > 15 else "")
+    raise StanceError(f"{option}: no {what} matches {wanted!r}; {what}s in the store: {shown or 'none'}")
+
+
+def _overlaps(utterance: dict, since, until) -> bool:
+    for source in utterance["sources"]:
+        bounds = date_bounds(source["date"])
+        if bounds is None:
+            continue
+        if (since is None or bounds[1] >= since[0]) and (until is None or bounds[0] <= until[1]):
+            return True
+    return False
+
+
+# -- positions -----------------------------------------------------------------
+
+
+def stance_sort_key(label: str) -> tuple:
+    return (STANCE_ORDER.index(label), "") if label in STANCE_ORDER else (len(STANCE_ORDER), label)
+
+
+def _distribution(utterances: list[dict]) -> tuple[dict, dict]:
+    counts = Counter(u["stance"] for u in utterances)
+    total = sum(counts.values())
+    ordered = sorted(counts, key=stance_sort_key)
+    return ({k: counts[k] for k in ordered}, {k: round(counts[k] / total, 3) for k in ordered} if total else {})
+
+
+def _dominant(utterances: list[dict], none_label: str) -> Optional[str]:
+    """The period's position: the most frequent stance other than none (ties go
+    to the higher summed confidence, then the later utterance); None when every
+    utterance takes no position."""
+    scored: dict[str, list] = {}
+    for order, u in enumerate(utterances):
+        if u["stance"] == none_label:
+            continue
+        entry = scored.setdefault(u["stance"], [0, 0.0, 0])
+        entry[0] += 1
+        entry[1] += u["confidence"]
+        entry[2] = order
+    if not scored:
+        return None
+    return max(scored, key=lambda k: (scored[k][0], round(scored[k][1], 6), scored[k][2]))
+
+
+def _evidence(u: dict) -> dict:
+    return {
+        "utterance": u["id"],
+        "date": u["date"],
+        "date_precision": u["date_precision"],
+        "stance": u["stance"],
+        "confidence": u["confidence"],
+        "quote": u["text"],
+        "sources": [{k: s[k] for k in ("article", "date", "source", "title", "url")} for s in u["sources"]],
+    }
+
+
+def _period_entry(key: str, utterances: list[dict], none_label: str) -> dict:
+    counts, distribution = _distribution(utterances)
+    dominant = _dominant(utterances, none_label)
+    positions = [k for k in counts if k != none_label]
+    return {
+        "period": key,
+        "counts": counts,
+        "distribution": distribution,
+        "dominant": dominant,
+        "mixed": len(positions) > 1,
+        "utterances": [u["id"] for u in utterances],
+    }
+
+
+def _position(actor: str, target: str, utterances: list[dict], period: str, none_label: str) -> dict:
+    dated = [u for u in utterances if date_bounds(u["date"])]
+    undated = [u for u in utterances if not date_bounds(u["date"])]
+    by_period: dict[str, list[dict]] = defaultdict(list)
+    for u in dated:
+        by_period[period_key(u["date"], u["date_precision"], period)].append(u)
+    keys = sorted(by_period, key=lambda k: (date_bounds(k), k))
+    periods = [_period_entry(k, by_period[k], none_label) for k in keys]
+    undated_entry = _period_entry("undated", undated, none_label) if undated else None
+    counts, distribution = _distribution(utterances)
+
+    changes = []
+    previous = None
+    for entry in periods:
+        if entry["dominant"] is None:
+            continue
+        if previous is not None and entry["dominant"] != previous["dominant"]:
+            quotes_from = [_evidence(u) for u in by_period[previous["period"]] if u["stance"] == previous["dominant"]]
+            quotes_to = [_evidence(u) for u in by_period[entry["period"]] if u["stance"] == entry["dominant"]]
+            changes.append({
+                "actor": actor,
+                "target": target,
+                "from_period": previous["period"],
+                "from_stance": previous["dominant"],
+                "to_period": entry["period"],
+                "to_stance": entry["dominant"],
+                "text": f"{actor} on {target}: {previous['dominant']} ({previous['period']}) → "
+                        f"{entry['dominant']} ({entry['period']})",
+                "evidence_from": quotes_from,
+                "evidence_to": quotes_to,
+            })
+        previous = entry
+
+    latest = None
+    with_position = [e for e in periods if e["dominant"] is not None]
+    if with_position:
+        entry = with_position[-1]
+        supporting = [u for u in by_period[entry["period"]] if u["stance"] == entry["dominant"]]
+        latest = {"period": entry["period"], "stance": entry["dominant"], "mixed": entry["mixed"],
+                  "distribution": entry["distribution"], "evidence": _evidence(supporting[-1])}
+    elif undated_entry and undated_entry["dominant"] is not None:
+        supporting = [u for u in undated if u["stance"] == undated_entry["dominant"]]
+        latest = {"period": "undated", "stance": undated_entry["dominant"], "mixed": undated_entry["mixed"],
+                  "distribution": undated_entry["distribution"], "evidence": _evidence(supporting[-1])}
+
+    return {
+        "actor": actor,
+        "target": target,
+        "counts": counts,
+        "distribution": distribution,
+        "periods": periods,
+        "undated": undated_entry,
+        "latest": latest,
+        "changes": changes,
+        "timeline": [_evidence(u) for u in dated + undated],
+    }
+
+
+def aggregate(rows: Iterable[dict], *, period: str = "month", actor: Optional[str] = None,
+              target: Optional[str] = None, since: Optional[str] = None, until: Optional[str] = None,
+              none_label: str = NONE_LABEL, threshold: float = MERGE_THRESHOLD, max_days: int = MAX_DAYS) -> dict:
+    """Merge, filter and aggregate labelled rows into positions.
+
+    Filters: actor (case-insensitive; a part of the name matches when no name
+    matches whole), target (same), since/until (YYYY, YYYY-MM or YYYY-MM-DD; an
+    utterance is kept when any source's date range overlaps; undated ones are
+    left out when a date filter is given). A filter that matches nothing is a
+    StanceError naming what is there.
+
+    Returns a dict: period, filters, utterances (all kept, merged), statements
+    (input rows of kept utterances, each with "utterance"), positions (one per
+    actor x target, sorted by actor then target: actor, target, counts,
+    distribution, periods, undated, latest, changes, timeline), changes (all),
+    unknown_speaker (utterances), no_target (utterances whose target is none),
+    actors (names, sorted), stats and notes.
+    """
+    check_period(period)
+    since_b = parse_date_filter(since, "--since")
+    until_b = parse_date_filter(until, "--until")
+    if since_b and until_b and since_b[0] > until_b[1]:
+        raise StanceError(f"--since {since} is after --until {until}; expected since <= until")
+    rows = list(rows)
+    utterances = merge_utterances(rows, threshold=threshold, max_days=max_days, none_label=none_label)
+    notes = []
+    bad_dates = sorted({r.get("date") for r in rows if r.get("date") and not date_bounds(r.get("date"))})
+    if bad_dates:
+        notes.append(f"{len(bad_dates)} date value(s) could not be read and are shown as undated: {', '.join(map(str, bad_dates[:5]))}")
+
+    if actor:
+        wanted = _match_names(actor, (u["speaker"] for u in utterances), "speaker", "--actor")
+        utterances = [u for u in utterances if u["speaker"] in wanted]
+    if target:
+        wanted = _match_names(target, (u["target"] for u in utterances), "target", "--target")
+        utterances = [u for u in utterances if u["target"] in wanted]
+    if since_b or until_b:
+        undated = sum(1 for u in utterances if not u["date"])
+        utterances = [u for u in utterances if _overlaps(u, since_b, until_b)]
+        if undated:
+            notes.append(f"{undated} undated utterance(s) left out by the date filter")
+        if not utterances:
+            raise StanceError(f"no dated statements between {since or 'the start'} and {until or 'the end'}")
+
+    unknown = [u for u in utterances if u["speaker"].strip().casefold() == UNKNOWN_SPEAKER]
+    known = [u for u in utterances if u["speaker"].strip().casefold() != UNKNOWN_SPEAKER]
+    no_target = [u for u in known if u["target"] == none_label]
+    groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for u in known:
+        if u["target"] != none_label:
+            groups[(u["speaker"], u["target"])].append(u)
+    positions = [_position(a, t, groups[(a, t)], period, none_label)
+                 for a, t in sorted(groups, key=lambda k: (k[0].casefold(), k[1].casefold()))]
+    if no_target:
+        notes.append(f"{len(no_target)} utterance(s) with target '{none_label}' are listed in statements.csv "
+                     "but not aggregated into positions")
+
+    kept_ids = {}
+    for u in utterances:
+        for statement_id in u["statement_ids"]:
+            kept_ids[statement_id] = u
+    statements = []
+    for index, row in enumerate(rows):
+        statement_id = row.get("statement_id") if row.get("statement_id") is not None else index + 1
+        if statement_id in kept_ids:
+            statements.append(dict(row, statement_id=statement_id, utterance=kept_ids[statement_id]))
+
+    return {
+        "period": period,
+        "filters": {"actor": actor, "target": target, "since": since, "until": until},
+        "utterances": utterances,
+        "statements": statements,
+        "positions": positions,
+        "changes": [c for p in positions for c in p["changes"]],
+        "unknown_speaker": unknown,
+        "no_target": no_target,
+        "actors": sorted({p["actor"] for p in positions}, key=str.casefold),
+        "stats": {
+            "statements": len(statements),
+            "articles": len({s.get("article") for s in statements}),
+            "utterances": len(utterances),
+            "merged": sum(1 for u in utterances if len(u["statement_ids"]) > 1),
+            "positions": len(positions),
+            "changes": sum(len(p["changes"]) for p in positions),
+            "unknown_speaker": len(unknown),
+            "no_target": len(no_target),
+            "undated": sum(1 for u in utterances if not u["date"]),
+        },
+        "notes": notes,
+    }
+
+
+def summary_line(result: dict) -> str:
+    """One line for the terminal and the reports: what the aggregate covers."""
+    s = result["stats"]
+    return (f"{s['statements']} statement(s) from {s['articles']} article(s) → {s['utterances']} utterance(s) "
+            f"({s['merged']} reported more than once); {len(result['actors'])} actor(s), "
+            f"{s['positions']} actor × target position(s), {s['changes']} change(s)")

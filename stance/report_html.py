@@ -1,0 +1,216 @@
+"""report.html: one self-contained page (inline CSS and SVG, no script, no CDN).
+
+One timeline chart per actor x target: one lane per stance, a dot per
+utterance coloured by stance, faint bands for each period's dominant stance;
+hovering a dot shows the quote and its sources (SVG <title>), and the same
+evidence is listed below the chart. All text goes through html.escape.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from html import escape
+
+from stance.aggregate import date_bounds, stance_sort_key, strip_quotes, summary_line
+
+STANCE_COLOURS = {"support": "#2e7d32", "conditional": "#e69500", "doubt": "#c62828", "none": "#9e9e9e"}
+_EXTRA_COLOURS = ("#1565c0", "#6a1b9a", "#00838f", "#5d4037", "#ad1457")
+
+WIDTH, LEFT, RIGHT, UNDATED_W, LANE_H, TOP = 760, 100, 20, 80, 30, 16
+
+CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;max-width:960px;padding:1rem 1.5rem;color:#222;line-height:1.45}
+h1{margin-bottom:.2rem}h2{border-bottom:2px solid #ddd;padding-bottom:.2rem;margin-top:2.2rem}
+h3{margin-bottom:.3rem}.meta,.small{color:#666;font-size:.9rem}
+.note{background:#fff8e1;border-left:4px solid #e69500;padding:.4rem .8rem;margin:.4rem 0}
+.change{background:#f3f6fb;border-left:4px solid #1565c0;padding:.4rem .8rem;margin:.6rem 0}
+table{border-collapse:collapse;margin:.4rem 0}td,th{border:1px solid #ddd;padding:.25rem .6rem;text-align:left;font-size:.92rem}
+th{background:#f5f5f5}.chip{display:inline-block;width:.8em;height:.8em;border-radius:50%;margin-right:.3em;vertical-align:-.05em}
+ul.evidence{padding-left:1.1rem}ul.evidence li{margin:.3rem 0}q{font-style:italic}
+svg{display:block;max-width:100%;height:auto;background:#fcfcfc;border:1px solid #eee}
+svg text{font-size:11px;fill:#555;font-family:inherit}.legend span{margin-right:1rem}
+"""
+
+
+def stance_colour(stance: str, known: list[str]) -> str:
+    if stance in STANCE_COLOURS:
+        return STANCE_COLOURS[stance]
+    others = sorted(s for s in known if s not in STANCE_COLOURS)
+    index = others.index(stance) if stance in others else 0
+    return _EXTRA_COLOURS[index % len(_EXTRA_COLOURS)]
+
+
+def _e(text) -> str:
+    return escape("" if text is None else str(text), quote=True)
+
+
+def _sources(sources: list[dict]) -> str:
+    return "; ".join(f"{s['article']}" + (f" ({s['source']})" if s.get("source") else "") + f", {s.get('date') or 'undated'}"
+                     for s in sources)
+
+
+def _ticks(start: date, end: date) -> list[tuple[date, str]]:
+    """Axis ticks: years, months or days depending on the span, at most ~10."""
+    span = (end - start).days
+    ticks = []
+    if span > 3 * 365:
+        step = max(1, (end.year - start.year) // 8 + 1)
+        for year in range(start.year + (0 if start == date(start.year, 1, 1) else 1), end.year + 1, step):
+            ticks.append((date(year, 1, 1), str(year)))
+    elif span > 60:
+        months = (end.year - start.year) * 12 + end.month - start.month
+        step = max(1, months // 8 + 1)
+        y, m = start.year, start.month
+        if start.day != 1:
+            m += 1
+        while True:
+            y, m = y + (m - 1) // 12, (m - 1) % 12 + 1
+            d = date(y, m, 1)
+            if d > end:
+                break
+            ticks.append((d, d.strftime("%Y-%m")))
+            m += step
+    else:
+        step = max(1, span // 8 + 1)
+        d = start
+        while d <= end:
+            ticks.append((d, d.isoformat()))
+            d += timedelta(days=step)
+    return ticks
+
+
+def timeline_svg(position: dict, stances: list[str]) -> str:
+    """An inline SVG timeline for one actor x target position."""
+    entries = position["timeline"]
+    lanes = sorted({e["stance"] for e in entries} | {s for s in stances if s != "none"}, key=stance_sort_key)
+    dated = [(e, date_bounds(e["date"])) for e in entries if date_bounds(e["date"])]
+    undated = [e for e in entries if not date_bounds(e["date"])]
+    height = TOP + LANE_H * len(lanes) + 30
+    plot_right = WIDTH - RIGHT - (UNDATED_W if undated else 0)
+    parts = [f'<svg viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
+             f'role="img" aria-label="{_e(position["actor"])} on {_e(position["target"])}: stance over time">']
+    lane_y = {s: TOP + LANE_H * i + LANE_H / 2 for i, s in enumerate(lanes)}
+    for s, y in lane_y.items():
+        parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e4e4e4"/>')
+        parts.append(f'<text x="{LEFT - 8}" y="{y + 4:.1f}" text-anchor="end">{_e(s)}</text>')
+    axis_y = TOP + LANE_H * len(lanes) + 4
+    if dated:
+        start = min(b[0] for _, b in dated)
+        end = max(b[1] for _, b in dated)
+        pad = max(3, (end - start).days // 20)
+        start, end = start - timedelta(days=pad), end + timedelta(days=pad)
+        total = max(1, (end - start).days)
+
+        def x_of(d: date) -> float:
+            return LEFT + (plot_right - LEFT) * (d - start).days / total
+
+        for period in position["periods"]:
+            bounds = date_bounds(period["period"])
+            if not bounds or not period["dominant"]:
+                continue
+            x0, x1 = x_of(bounds[0]), max(x_of(bounds[1] + timedelta(days=1)), x_of(bounds[0]) + 3)
+            parts.append(f'<rect x="{x0:.1f}" y="{TOP}" width="{x1 - x0:.1f}" height="{LANE_H * len(lanes)}" '
+                         f'fill="{stance_colour(period["dominant"], stances)}" fill-opacity="0.10">'
+                         f'<title>{_e(period["period"])}: {_e(period["dominant"])}'
+                         f'{" (mixed)" if period["mixed"] else ""}</title></rect>')
+        parts.append(f'<line x1="{LEFT}" x2="{plot_right}" y1="{axis_y}" y2="{axis_y}" stroke="#999"/>')
+        for d, label in _ticks(start, end):
+            x = x_of(d)
+            parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{axis_y}" y2="{axis_y + 4}" stroke="#999"/>')
+            parts.append(f'<text x="{x:.1f}" y="{axis_y + 16}" text-anchor="middle">{_e(label)}</text>')
+        for e, bounds in dated:
+            mid = bounds[0] + (bounds[1] - bounds[0]) / 2
+            parts.append(_dot(e, x_of(mid), lane_y[e["stance"]], stances))
+    if undated:
+        x0 = plot_right + 10
+        parts.append(f'<line x1="{x0 - 5}" x2="{x0 - 5}" y1="{TOP}" y2="{axis_y}" stroke="#ccc" stroke-dasharray="3 3"/>')
+        parts.append(f'<text x="{x0 + (UNDATED_W - 10) / 2:.1f}" y="{axis_y + 16}" text-anchor="middle">undated</text>')
+        per_lane: dict[str, int] = {}
+        for e in undated:
+            n = per_lane.get(e["stance"], 0)
+            per_lane[e["stance"]] = n + 1
+            parts.append(_dot(e, x0 + 10 + (n * 12) % (UNDATED_W - 20), lane_y[e["stance"]], stances))
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _dot(e: dict, x: float, y: float, stances: list[str]) -> str:
+    radius = 4 + 4 * max(0.0, min(1.0, float(e["confidence"])))
+    tip = (f'{e.get("date") or "undated"} · {e["stance"]} ({e["confidence"]:.2f})\n“{strip_quotes(e["quote"])}”\n'
+           f'Sources: {_sources(e["sources"])}')
+    return (f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}" fill="{stance_colour(e["stance"], stances)}" '
+            f'fill-opacity="0.85" stroke="#fff"><title>{_e(tip)}</title></circle>')
+
+
+def _chip(stance: str, stances: list[str]) -> str:
+    return f'<span class="chip" style="background:{stance_colour(stance, stances)}"></span>'
+
+
+def _evidence_item(e: dict, stances: list[str], label: str = "") -> str:
+    label = label or f'{_e(e["stance"])} ({e["confidence"]:.2f})'
+    return (f'<li>{_chip(e["stance"], stances)}<b>{_e(e.get("date") or "undated")}</b> · {label} · '
+            f'<q>{_e(strip_quotes(e["quote"]))}</q> <span class="small">— {_e(_sources(e["sources"]))}</span></li>')
+
+
+def render_html(result: dict) -> str:
+    """The whole report as one offline HTML page."""
+    stances = sorted({u["stance"] for u in result["utterances"]} | {"support", "conditional", "doubt"},
+                     key=stance_sort_key)
+    s = result["stats"]
+    body = ["<h1>Stance report</h1>"]
+    meta = [f"period: {result['period']}"]
+    if result.get("db"):
+        meta.insert(0, f"store: {result['db']}")
+    if result.get("model_id"):
+        meta.insert(1, f"model: {result['model_id']}")
+    filters = ", ".join(f"{k} {v}" for k, v in result["filters"].items() if v)
+    if filters:
+        meta.append(f"filters: {filters}")
+    body.append(f'<p class="meta">{_e(" · ".join(meta))}</p>')
+    body.append(f"<p>{_e(summary_line(result))}.</p>")
+    body += [f'<p class="note">{_e(n)}.</p>' for n in result["notes"]]
+    body.append('<p class="legend">' + "".join(f"<span>{_chip(st, stances)}{_e(st)}</span>" for st in stances) + "</p>")
+
+    body.append("<h2>Changes</h2>")
+    if not result["changes"]:
+        body.append("<p>No change of position detected between periods.</p>")
+    for c in result["changes"]:
+        items = [_evidence_item(e, stances) for e in c["evidence_from"] + c["evidence_to"]]
+        body.append(f'<div class="change"><b>{_e(c["text"])}</b><ul class="evidence">{"".join(items)}</ul></div>')
+
+    for actor in result["actors"]:
+        body.append(f"<h2>{_e(actor)}</h2>")
+        for p in (p for p in result["positions"] if p["actor"] == actor):
+            body.append(f'<h3>{_e(actor)} on {_e(p["target"])}</h3>')
+            if p["latest"]:
+                body.append(f'<p>Latest: {_chip(p["latest"]["stance"], stances)}<b>{_e(p["latest"]["stance"])}</b> '
+                            f'({_e(p["latest"]["period"])})</p>')
+            body.append(timeline_svg(p, stances))
+            rows = ["<tr><th>Period</th><th>Position</th><th>Distribution</th><th>Utterances</th></tr>"]
+            for entry in p["periods"] + ([p["undated"]] if p["undated"] else []):
+                position = entry["dominant"] or "no position"
+                dist = ", ".join(f"{k} {round(v * 100)}%" for k, v in entry["distribution"].items())
+                rows.append(f'<tr><td>{_e(entry["period"])}</td><td>{_e(position)}{" (mixed)" if entry["mixed"] else ""}'
+                            f'</td><td>{_e(dist)}</td><td>{len(entry["utterances"])}</td></tr>')
+            body.append(f"<table>{''.join(rows)}</table>")
+            body += [f"<p>Change: {_e(c['text'])}</p>" for c in p["changes"]]
+            body.append('<ul class="evidence">' + "".join(_evidence_item(e, stances) for e in p["timeline"]) + "</ul>")
+
+    body.append("<h2>Unknown speaker</h2>")
+    if not result["unknown_speaker"]:
+        body.append("<p>None: every statement was attributed.</p>")
+    else:
+        body.append("<p>Statements whose speaker could not be identified; not part of any actor's position.</p>")
+        items = []
+        for u in result["unknown_speaker"]:
+            e = {"date": u["date"], "stance": u["stance"], "confidence": u["confidence"], "quote": u["text"],
+                 "sources": u["sources"]}
+            items.append(_evidence_item(e, stances, f'{_e(u["target"])} / {_e(u["stance"])}'))
+        body.append('<ul class="evidence">' + "".join(items) + "</ul>")
+    if s["no_target"]:
+        body.append(f"<h2>Not about a tracked target</h2><p>{s['no_target']} utterance(s) were labelled with no "
+                    "target; they are in statements.csv and not aggregated into positions.</p>")
+
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            f"<title>Stance report</title><style>{CSS}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
