@@ -184,12 +184,15 @@ def _looks_like_article_table(path: Path) -> bool:
     return {"id", "text"} <= keys and not keys & {"speaker", "target", "stance"}
 
 
-def discover(paths: Iterable[Path], corpus: Corpus) -> tuple[list[Path], list[Path]]:
+def discover(paths: Iterable[Path], corpus: Corpus, skip_bad: bool = False) -> tuple[list[Path], list[Path]]:
     """Expand inputs into article files and manifests found beside them."""
     files: list[Path] = []
     manifests: list[Path] = []
     for path in map(Path, paths):
         if not path.exists():
+            if skip_bad:
+                corpus.skipped.append(f"{path}: no such file or directory")
+                continue
             raise StanceError(f"{path}: no such file or directory")
         if path.is_dir():
             for found in sorted(p for p in path.rglob("*") if p.is_file()):
@@ -205,7 +208,10 @@ def discover(paths: Iterable[Path], corpus: Corpus) -> tuple[list[Path], list[Pa
         elif path.suffix in CORPUS_SUFFIXES:
             files.append(path)
         else:
-            raise StanceError(f"{path}: unsupported file type {path.suffix or '(none)'}; expected .txt, .jsonl or .csv")
+            error = f"{path}: unsupported file type {path.suffix or '(none)'}; expected .txt, .jsonl or .csv"
+            if not skip_bad:
+                raise StanceError(error)
+            corpus.skipped.append(error)
     return files, manifests
 
 
@@ -248,7 +254,7 @@ def load_corpus(paths: Iterable[Path], manifest: Optional[Path] = None, skip_bad
     add or override metadata by article id (the explicit one wins).
     """
     corpus = Corpus()
-    files, manifests = discover(paths, corpus)
+    files, manifests = discover(paths, corpus, skip_bad)
     metadata: dict[str, tuple[dict, str]] = {}
     for path in manifests + ([Path(manifest)] if manifest else []):
         metadata.update(load_manifest(path))

@@ -76,6 +76,8 @@ def is_heading_or_caption(line: str) -> bool:
     if g.CAPTION.search(line):
         return True
     stripped = line.strip()
+    if stripped.endswith((",", ";")) or (stripped[:1] in "“\"" and not re.search(r"[”\"]", stripped[1:])):
+        return False  # prose running on: a quotation continued in the next paragraph
     return not re.search(r"[.!?\"”’:)…]$", stripped) and len(stripped.split()) < 20
 
 
@@ -128,7 +130,7 @@ class Extractor:
         taken = [(f.statement.start, f.statement.end) for f in found]
         found += self._indirect(article, text, sentences, masks, taken, found, speakers)
         found.sort(key=lambda f: f.statement.start)
-        return [f.statement for f in _resolve_in_order(_drop_overlaps(found), speakers)]
+        return [f.statement for f in _resolve_in_order(_drop_overlaps(found), speakers, text)]
 
     # --- direct quotes -------------------------------------------------
     def _direct(self, article, text, quotes, sentences, paras, speakers) -> list[_Found]:
@@ -138,8 +140,12 @@ class Extractor:
             sentence = _sentence_at(sentences, quote.open)
             before = text[max(sentence[0], _previous_close(quotes, quote) + 1):quote.open]
             close_end = min(quote.close + 1, len(text))
-            after_limit = _next_open(quotes, quote, paras[para_index][1] if para_index >= 0 else len(text))
+            close_para = next((i for i, p in enumerate(paras) if p[0] <= quote.close < p[1]), para_index)
+            after_limit = _next_open(quotes, quote, paras[close_para][1] if close_para >= 0 else len(text))
             after_sentence_end = _sentence_at(sentences, max(close_end - 1, quote.open))[1]
+            if text[quote.close - 1:quote.close] in ("?", "!") and after_sentence_end <= close_end:
+                # '"Why pay?" she asked.': the segmenter ends the sentence inside the quote; the tag follows
+                after_sentence_end = _sentence_end_after(sentences, close_end + len(text[close_end:]) - len(text[close_end:].lstrip(" ")))
             after = text[close_end:min(after_limit, max(after_sentence_end, close_end))]
             inner_start, inner_end = _trim(text, *quote.inner)
             lead, trail = g.before_tag(before, text[inner_start:inner_end]), g.after_tag(after)
@@ -228,17 +234,43 @@ def _drop_overlaps(found: list[_Found]) -> list[_Found]:
     return kept
 
 
-def _resolve_in_order(found: list[_Found], speakers: ArticleSpeakers) -> list[_Found]:
+def _resolve_in_order(found: list[_Found], speakers: ArticleSpeakers, text: str = "") -> list[_Found]:
     """Resolve speakers in reading order, so "he" means the person last quoted or named."""
+    last_end = 0
     for item in found:
+        nearby = item.nearby
+        if nearby is None and item.mention.strip().lower() in PRONOUNS and text:
+            if speakers.last_speaker is None:
+                # nobody quoted yet: "he" is the person named last before the statement
+                nearby = _nearby_person(text, 0, item.statement.start, speakers)
+            else:
+                # a person who opens the sentence before, after the last statement, is the new topic:
+                # "… said Smith. Jones disagreed. She said …"
+                nearby = _previous_sentence_subject(text, item.statement.start, last_end, speakers)
         if item.same_as is not None and item.same_as.statement.speaker:
             speaker = item.same_as.statement.speaker
         else:
-            speaker = speakers.resolve(item.mention, item.nearby) if item.mention else UNKNOWN
+            speaker = speakers.resolve(item.mention, nearby) if item.mention else UNKNOWN
         item.statement = replace(item.statement, speaker=speaker)
         if speaker != UNKNOWN:
             speakers.last_speaker = speaker
+        last_end = max(last_end, item.tag_end, item.statement.end)
     return found
+
+
+def _previous_sentence_subject(text: str, position: int, not_before: int, speakers: ArticleSpeakers) -> Optional[str]:
+    """The person named at the start of the sentence before `position`, if that sentence follows `not_before`."""
+    spans = sentence_spans(text)
+    current = next((i for i, (a, b) in enumerate(spans) if a <= position < b), None)
+    if not current:
+        return None
+    start, end = spans[current - 1]
+    if start < not_before:
+        return None
+    match = g.NAME_RUN.match(text[start:end])
+    if not match or match.group(0).endswith(("’s", "'s")) or not speakers.is_person(match.group(0)):
+        return None
+    return speakers.resolve(match.group(0))
 
 
 def finish(statements: list[Statement], article: Article) -> list[Statement]:
@@ -326,3 +358,31 @@ def _nearby_person(text, start, stop, speakers) -> Optional[str]:
         if not match.group(0).endswith(("’s", "'s")) and speakers.is_person(match.group(0)):
             last = speakers.resolve(match.group(0))
     return last
+
+
+def extract_articles(articles: list[Article], out=None, progress: bool = False,
+                     registry: Optional[ActorRegistry] = None) -> int:
+    """Extract statements from articles into a JSONL file (written atomically) or stdout."""
+    import json
+    import sys
+    from dataclasses import asdict
+    from pathlib import Path
+
+    from rich.progress import track
+
+    extractor = Extractor(registry)
+    items = track(articles, description="Extracting", transient=True) if progress else articles
+    target = Path(out).with_name(Path(out).name + ".part") if out else None
+    handle = target.open("w", encoding="utf-8") if target else sys.stdout
+    count = 0
+    try:
+        for article in items:
+            for statement in finish(extractor.extract(article), article):
+                handle.write(json.dumps(asdict(statement), ensure_ascii=False) + "\n")
+                count += 1
+    finally:
+        if target:
+            handle.close()
+    if target:
+        target.replace(out)
+    return count

@@ -118,3 +118,21 @@ def evaluate_extraction(articles: list[Article], gold_path: Path, json_path: Opt
     if json_path:
         Path(json_path).write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
     return report
+
+
+def to_markdown(report: dict, show_errors: bool = True) -> str:
+    """A readable summary: a table per article and overall, then the errors."""
+    keys = ("gold", "predicted", "matched", "precision", "recall", "f1", "speaker_accuracy")
+    lines = ["| article | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
+    for row in report["articles"]:
+        lines.append(f"| {row['article']} | " + " | ".join(str(row[k]) for k in keys) + " |")
+    lines.append("| **overall** | " + " | ".join(str(report["overall"][k]) for k in keys) + " |")
+    if show_errors:
+        for row in report["articles"]:
+            for miss in row["misses"]:
+                lines.append(f"- miss {row['article']}: {miss['speaker']}: {miss['text'][:100]!r}")
+            for fp in row["false_positives"]:
+                lines.append(f"- false positive {row['article']}: {fp['speaker']}: {fp['text'][:100]!r}")
+            for wrong in row["wrong_speakers"]:
+                lines.append(f"- wrong speaker {row['article']}: {wrong['predicted']!r} for {wrong['gold']!r}: {wrong['text'][:80]!r}")
+    return "\n".join(lines)

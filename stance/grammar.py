@@ -24,7 +24,7 @@ _BARE = ("said says say told tells added adds stated states wrote writes warned 
          "acknowledged acknowledges admitted admits affirmed affirms reaffirmed reaffirms promised promises "
          "vowed vows pledged pledges questioned questions doubted doubts announced announces confirmed "
          "confirms denied denies indicated indicates signalled signaled signals hinted hints urged urges "
-         "threatened threatens").split()
+         "threatened threatens asked asks").split()
 REPORT_VERBS = set(_BARE) | {"cast doubt", "casts doubt", "expressed doubt", "expressed doubts", "expressed concern",
                              "expressed confidence", "raised doubts"}
 # Forms that are also common nouns or need "that" to be a report.
@@ -34,7 +34,7 @@ NEEDS_THAT = {"mused", "muses", "states", "claims", "notes", "questions", "doubt
               "responded", "responds", "replied", "replies", "complained", "complains", "believed", "thought",
               "cast doubt", "casts doubt", "expressed doubt", "expressed doubts", "expressed concern",
               "expressed confidence", "raised doubts", "affirmed", "affirms", "reaffirmed", "reaffirms",
-              "explained", "explains", "urged", "urges"}
+              "explained", "explains", "urged", "urges", "asked", "asks"}
 OBJECT_VERBS = {"told", "tells", "assured", "assures", "warned", "warns", "reminded", "reminds", "informed",
                 "informs", "urged", "urges", "promised", "promises"}
 INFINITIVE_VERBS = {"pledged", "pledges", "vowed", "vows", "promised", "promises", "threatened", "threatens"}
@@ -340,6 +340,9 @@ def before_tag(before: str, quoted: str):
     return subject, -1, 0, False
 
 
+_COMMON_SUBJECT = re.compile(r"\s*(?:a|an|one|another|the|some|several|two|three)\s+(?:[a-z][\w-]*\s+){0,2}[a-z][\w-]*\s*")
+
+
 def after_tag(after: str):
     """A speaker tag following a quotation: `," Trump said`, `," said Trump`,
     `" the US president said.` Returns (mention, start, stop, False) or None."""
@@ -354,7 +357,9 @@ def after_tag(after: str):
     pre = head[:verb.start()]
     if pre.strip():
         subject = trailing_subject(pre)
-        if subject is None or len(pre.split()) > 10 or "." in pre.replace("Mr.", "").replace("Ms.", "").replace("U.S.", "") \
+        if subject is None and _COMMON_SUBJECT.fullmatch(pre):
+            subject = pre.strip()  # "one resident said": kept, its speaker left for resolution (often unknown)
+        if subject is None or len(pre.split()) > 10 or "." in re.sub(r"\b[A-Z]\.", "", pre.replace("Mr.", "").replace("Ms.", "").replace("U.S.", "")) \
                 and not re.search(r"\b(?:Mr|Ms|Mrs|Dr|U\.S)\.", pre):
             return None
         if pre.strip() != subject and not _strip_fillers(pre.rstrip()).endswith(subject):
@@ -364,7 +369,7 @@ def after_tag(after: str):
                             head[verb.end():])
         if not inverted:
             return None
-        subject = inverted.group(1)
+        subject = re.sub(r"(?<=[a-z]{2})\.$", "", inverted.group(1))  # the sentence's full stop
     stop = match.end() + verb.end()
     rest = after[stop:]
     cut = re.search(r",\s*(?:while|adding|saying|stressing|and|but|referring|noting|warning|insisting|calling)\b|[.!?](?:\s|$)", rest)

@@ -35,7 +35,11 @@ TITLE_WORDS = {
     "security", "national", "council", "commission", "house", "senate", "congress", "party", "us",
     "u.s.", "uk", "eu", "un", "nato", "european", "american", "british", "french", "german", "danish",
     "japanese", "russian", "ukrainian", "chinese", "greenlandic", "canadian", "polish", "dutch",
+    "mp", "mps", "mep", "meps", "lawmaker", "legislator", "congressman", "assemblyman", "assemblywoman",
+    "councillor", "councilor", "alderman", "deputy", "spokesperson", "dr", "mayor",
 }
+# Lower-case particles inside surnames ("Joost van Dam", "Ursula von der Leyen").
+NAME_PARTICLES = {"van", "von", "der", "den", "de", "da", "di", "du", "la", "le", "bin", "al", "ter", "ten"}
 # Nouns that mark an unnamed body or a person described only by role.
 BODY_NOUNS = {
     "spokesperson", "spokesman", "spokeswoman", "spokespeople", "official", "officials", "ministry",
@@ -127,12 +131,37 @@ def person_name(mention: str) -> Optional[str]:
     """The personal name inside a mention: the trailing run of capitalised non-title words."""
     words = _words(re.sub(r"\[|\]", "", mention))
     name: list[str] = []
-    for word in reversed(words):
-        bare = word.strip(".’'").replace("’s", "").replace("'s", "")
-        if not bare or not bare[0].isupper() or bare.lower().strip(".") in TITLE_WORDS | FUNCTION_WORDS:
+    for index in range(len(words) - 1, -1, -1):
+        bare = words[index].strip(".’'").replace("’s", "").replace("'s", "")
+        if bare in NAME_PARTICLES and name and index > 0 and words[index - 1][:1].isupper() \
+                and words[index - 1].lower().strip(".") not in TITLE_WORDS | FUNCTION_WORDS:
+            name.insert(0, bare)  # "van" in "Joost van Dam", only between name words
+            continue
+        if not bare or not bare[0].isupper() or bare.lower().strip(".") in TITLE_WORDS | FUNCTION_WORDS \
+                or all(part in TITLE_WORDS for part in bare.lower().split("-")):  # "Secretary-General"
             break
         name.insert(0, bare)
+    while name and name[0] in NAME_PARTICLES:
+        name.pop(0)
     return " ".join(name) if name else None
+
+
+_SPOKES = r"(?:spokesperson|spokesman|spokeswoman|spokespeople|official|officials|source|sources)"
+_BODY_BEFORE = re.compile(r"(?:(?:a|an|the|one)\s+)?(?:(?:senior|top|chief|deputy|unnamed|anonymous|press)\s+)*"
+                          r"([A-Z].*?)\s+" + _SPOKES, re.IGNORECASE)
+_BODY_AFTER = re.compile(r"(?:(?:a|an|the|one)\s+)?(?:(?:senior|top|chief|deputy|unnamed|anonymous|press)\s+)*"
+                         + _SPOKES + r"\s+(?:for|of|at|from)\s+(?:the\s+)?([A-Z].*)", re.IGNORECASE)
+
+
+def _body_of_spokesperson(mention: str) -> Optional[str]:
+    """The body an unnamed spokesperson or official speaks for: "a White House official" -> White House,
+    "a spokesperson for the Port Authority" -> Port Authority."""
+    mention = re.sub(r"\s+", " ", mention.strip(" ,"))
+    for pattern in (_BODY_AFTER, _BODY_BEFORE):
+        match = pattern.fullmatch(mention)
+        if match and match.group(1)[:1].isupper() and not match.group(1).lower().startswith(("a ", "an ", "the ")):
+            return match.group(1).replace("’", "'")
+    return None
 
 
 class ArticleSpeakers:
@@ -181,6 +210,9 @@ class ArticleSpeakers:
             return self.registry.holder(self.registry.role_phrases[phrase], self.date) or UNKNOWN
         if phrase in self.registry.bodies:
             return self.registry.bodies[phrase]
+        body = _body_of_spokesperson(mention)
+        if body:
+            return self.registry.bodies.get(normalise_phrase(body), body)
         name = person_name(_HONORIFIC.sub("", mention))
         words = phrase.split()
         if name and not (len(name.split()) == 1 and words[-1] in BODY_NOUNS):
