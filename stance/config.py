@@ -98,7 +98,7 @@ class TrainConfig:
     labels: str = "configs/labels.yaml"
     data: list[str] = field(default_factory=lambda: ["seeds/labels.jsonl", "seeds/extra/composed.jsonl"])
     method: str = "finetune"  # finetune | setfit | tfidf
-    epochs: int = 8
+    epochs: int = 6
     learning_rate: float = 1.5e-4
     batch_size: int = 16
     max_length: int = 128
@@ -106,8 +106,9 @@ class TrainConfig:
     warmup_ratio: float = 0.1
     seed: int = 13
     use_speaker: bool = True
-    use_context: bool = True
+    use_context: bool = False
     threads: int = 0  # 0 = torch default
+    freeze_embeddings: bool = True  # keep the word-embedding matrix fixed: faster, less overfitting on small data
 
     def __post_init__(self) -> None:
         if self.method not in ("finetune", "setfit", "tfidf"):

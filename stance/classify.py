@@ -1,0 +1,150 @@
+"""Load a trained model directory and label statements with target and stance.
+
+`load_classifier(model_dir).predict(statements)` is what the analyze pipeline
+calls; `predict_file` backs `stance predict`. Batches are length-sorted and run
+under torch.inference_mode; dynamic int8 is used only when training measured
+that it keeps every argmax equal on the training data.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, is_dataclass
+from pathlib import Path
+from typing import IO, Iterable, Optional, Sequence, Union
+
+from stance.config import DEFAULT_MODEL_DIR, LabelSet, labels_from_dict, train_config_from_dict
+from stance.errors import StanceError
+from stance.records import Prediction, Statement
+
+META_FILE = "stance_model.json"
+
+
+def _as_row(item: Union[dict, Statement]) -> dict:
+    if is_dataclass(item):
+        return asdict(item)
+    if isinstance(item, dict):
+        return item
+    raise StanceError(f"cannot classify a {type(item).__name__}; expected a Statement or a dict with 'text'")
+
+
+class Classifier:
+    """A two-head model with its tokenizer, config and label set, ready to predict."""
+
+    def __init__(self, model, tokenizer, config, labels: LabelSet, model_id: str = "", threads: Optional[int] = None):
+        self.model = model
+        self.tokenizer = tokenizer
+        self.config = config
+        self.labels = labels
+        self.model_id = model_id
+        self.targets = [model.config.target_id2label[i] for i in range(len(model.config.target_id2label))]
+        self.stances = [model.config.stance_id2label[i] for i in range(len(model.config.stance_id2label))]
+        if threads:
+            import torch
+
+            torch.set_num_threads(threads)
+
+    def probabilities(self, statements: Sequence[Union[dict, Statement]], batch_size: int = 64):
+        """(target probabilities, stance probabilities) as numpy arrays, in input order."""
+        import numpy as np
+        import torch
+
+        from stance.train import encode
+
+        rows = [_as_row(s) for s in statements]
+        features = encode(self.tokenizer, rows, self.config)
+        order = sorted(range(len(features)), key=lambda i: len(features[i]["input_ids"]))
+        tprobs = np.zeros((len(rows), len(self.targets)), dtype=np.float32)
+        sprobs = np.zeros((len(rows), len(self.stances)), dtype=np.float32)
+        self.model.eval()
+        with torch.inference_mode():
+            for begin in range(0, len(order), max(1, batch_size)):
+                idx = order[begin:begin + batch_size]
+                batch = self.tokenizer.pad([features[i] for i in idx], return_tensors="pt")
+                out = self.model(**batch)
+                tprobs[idx] = torch.softmax(out.target_logits.float(), -1).numpy()
+                sprobs[idx] = torch.softmax(out.stance_logits.float(), -1).numpy()
+        return tprobs, sprobs
+
+    def predict(self, statements: Sequence[Union[dict, Statement]], batch_size: int = 64) -> list[Prediction]:
+        """One Prediction per statement (same order). A `none` target forces stance `none`."""
+        if not statements:
+            return []
+        tprobs, sprobs = self.probabilities(statements, batch_size)
+        none = self.labels.none_label
+        out = []
+        for tp, sp in zip(tprobs, sprobs):
+            target = self.targets[int(tp.argmax())]
+            stance = self.stances[int(sp.argmax())]
+            if target == none and none in self.stances:
+                stance = none
+            out.append(Prediction(
+                target=target, stance=stance,
+                target_probs={n: round(float(p), 4) for n, p in zip(self.targets, tp)},
+                stance_probs={n: round(float(p), 4) for n, p in zip(self.stances, sp)},
+                model_id=self.model_id,
+            ))
+        return out
+
+
+def quantize(model):
+    """A dynamic-int8 copy of the model's Linear layers (CPU inference)."""
+    import copy
+    import warnings
+
+    import torch
+
+    with warnings.catch_warnings():  # torch.ao dynamic quantization warns about its future move to torchao
+        warnings.simplefilter("ignore")
+        return torch.ao.quantization.quantize_dynamic(copy.deepcopy(model), {torch.nn.Linear}, dtype=torch.qint8)
+
+
+def read_meta(model_dir: Path) -> dict:
+    model_dir = Path(model_dir)
+    if not model_dir.is_dir():
+        raise StanceError(f"{model_dir}: model directory not found; train one with `stance train --output {model_dir}` or pass --model DIR")
+    meta_path = model_dir / META_FILE
+    if not meta_path.is_file() or not (model_dir / "model.safetensors").is_file():
+        raise StanceError(f"{model_dir}: not a stance model directory (expected {META_FILE} and model.safetensors written by `stance train`)")
+    try:
+        return json.loads(meta_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise StanceError(f"{meta_path}: unreadable model metadata ({exc}); expected the JSON written by `stance train`") from None
+
+
+def load_classifier(model_dir: Union[str, Path, None] = None, int8: Optional[bool] = None, threads: Optional[int] = None) -> Classifier:
+    """Load a directory written by `stance train`. int8=None: use int8 when training found it argmax-equal."""
+    model_dir = Path(model_dir) if model_dir else DEFAULT_MODEL_DIR
+    meta = read_meta(model_dir)
+    from stance.train import quiet_transformers
+
+    quiet_transformers()
+    from transformers import AutoTokenizer
+
+    from stance.twohead import load_saved
+
+    config = train_config_from_dict(meta.get("train_config"), f"{model_dir / META_FILE} train_config")
+    labels = labels_from_dict(meta.get("labels"), f"{model_dir / META_FILE} labels")
+    model = load_saved(str(model_dir))
+    model.eval()
+    use_int8 = meta.get("int8_equal", False) if int8 is None else int8
+    if use_int8:
+        model = quantize(model)
+    tokenizer = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
+    return Classifier(model, tokenizer, config, labels, model_id=meta.get("model_id", model_dir.name), threads=threads or config.threads)
+
+
+def predict_rows(rows: list[dict], classifier: Classifier, batch_size: int = 64) -> Iterable[dict]:
+    """The input rows plus target, stance, their probabilities and model_id."""
+    for row, pred in zip(rows, classifier.predict(rows, batch_size)):
+        yield {**row, **asdict(pred)}
+
+
+def predict_file(input_path: Path, model_dir: Optional[Path], handle: IO[str], batch_size: int = 64) -> int:
+    """Classify every statement of a JSONL file; write the labelled rows to handle."""
+    from stance.records import write_jsonl
+    from stance.traindata import read_statements
+
+    rows = read_statements(Path(input_path))
+    classifier = load_classifier(model_dir)
+    return write_jsonl(predict_rows(rows, classifier, batch_size), handle)

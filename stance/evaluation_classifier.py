@@ -1,0 +1,211 @@
+"""`stance evaluate classifier`: leave-one-event-out cross-validation with baselines.
+
+Events are groups of articles whose labelled statements share quotes (found by
+text overlap, see traindata.find_events). Each fold tests on one event and trains
+on the others plus the composed supplement, which is never tested on. All
+methods see the same splits and the same model input.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Callable, Optional, Sequence
+
+from stance.config import PROJECT_ROOT, LabelSet, TrainConfig, load_labels
+from stance.errors import StanceError
+from stance.traindata import find_events, joined_input, load_labelled
+
+METHODS = ("majority", "tfidf", "setfit", "finetune")
+
+
+def _coherent(targets: list[str], stances: list[str], none: str) -> list[str]:
+    return [none if t == none else s for t, s in zip(targets, stances)]
+
+
+def predict_majority(train, test, config, labels):
+    t = Counter(r["target"] for r in train).most_common(1)[0][0]
+    s = Counter(r["stance"] for r in train).most_common(1)[0][0]
+    return [t] * len(test), [s] * len(test)
+
+
+def predict_tfidf(train, test, config, labels):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    x_train = [joined_input(r, config.use_speaker, config.use_context) for r in train]
+    x_test = [joined_input(r, config.use_speaker, config.use_context) for r in test]
+    out = []
+    for key in ("target", "stance"):
+        clf = make_pipeline(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1),
+                            LogisticRegression(max_iter=2000, C=10.0, class_weight="balanced"))
+        clf.fit(x_train, [r[key] for r in train])
+        out.append(list(clf.predict(x_test)))
+    return out[0], out[1]
+
+
+def predict_setfit(train, test, config, labels, max_steps: int = 80):
+    """SetFit: contrastive fine-tuning of the sentence encoder + a logistic-regression head.
+
+    One model on the joint label "target|stance" (one encoder pass per fold instead of two).
+    """
+    from stance.basemodel import resolve_base_model
+    from stance.train import quiet_transformers
+
+    quiet_transformers()
+    from datasets import Dataset
+    from setfit import SetFitModel, Trainer, TrainingArguments
+
+    base_dir, _ = resolve_base_model(config.base_model, PROJECT_ROOT)
+    x_train = [joined_input(r, config.use_speaker, config.use_context) for r in train]
+    x_test = [joined_input(r, config.use_speaker, config.use_context) for r in test]
+
+    def accuracy(pred, ref):  # a callable: the string "accuracy" would call the hub
+        return {"accuracy": sum(p == r for p, r in zip(pred, ref)) / max(1, len(ref))}
+
+    model = SetFitModel.from_pretrained(str(base_dir), local_files_only=True)
+    with tempfile.TemporaryDirectory(prefix="stance-setfit-") as tmp:
+        args = TrainingArguments(output_dir=tmp, batch_size=16, num_epochs=1, max_steps=max_steps, seed=config.seed,
+                                 body_learning_rate=2e-5, show_progress_bar=False, report_to="none",
+                                 save_strategy="no", logging_strategy="no", max_length=config.max_length)
+        joint = [f"{r['target']}|{r['stance']}" for r in train]
+        Trainer(model=model, args=args, train_dataset=Dataset.from_dict({"text": x_train, "label": joint}), metric=accuracy).train()
+    pred = [str(p).split("|", 1) for p in model.predict(x_test, as_numpy=True)]
+    return [p[0] for p in pred], [p[1] for p in pred]
+
+
+def predict_finetune(train, test, config, labels):
+    from stance.classify import Classifier
+    from stance.train import fit_finetune
+
+    model, tokenizer, _ = fit_finetune(train, config, labels)
+    preds = Classifier(model, tokenizer, config, labels).predict(test)
+    return [p.target for p in preds], [p.stance for p in preds]
+
+
+PREDICTORS: dict[str, Callable] = {"majority": predict_majority, "tfidf": predict_tfidf,
+                                   "setfit": predict_setfit, "finetune": predict_finetune}
+
+
+def scores(gold: Sequence[str], pred: Sequence[str], names: Sequence[str]) -> dict:
+    """Per-class P/R/F1, macro-F1 (over the classes present in gold) and the confusion matrix."""
+    from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
+
+    present = [n for n in names if n in set(gold)]
+    p, r, f, s = precision_recall_fscore_support(gold, pred, labels=list(names), zero_division=0)
+    return {
+        "macro_f1": round(float(f1_score(gold, pred, labels=present, average="macro", zero_division=0)), 4),
+        "accuracy": round(sum(a == b for a, b in zip(gold, pred)) / max(1, len(gold)), 4),
+        "per_class": {n: {"precision": round(float(p[i]), 4), "recall": round(float(r[i]), 4),
+                          "f1": round(float(f[i]), 4), "support": int(s[i])} for i, n in enumerate(names)},
+        "confusion": {"labels": list(names), "matrix": confusion_matrix(gold, pred, labels=list(names)).tolist()},
+    }
+
+
+def cross_validate(config: TrainConfig, data: Optional[Sequence[Path]] = None, methods: Sequence[str] = METHODS,
+                   log: Optional[Callable[[str], None]] = None) -> dict:
+    """Leave-one-event-out CV of every method; returns the JSON report."""
+    unknown = [m for m in methods if m not in PREDICTORS]
+    if unknown:
+        raise StanceError(f"unknown method(s) {unknown}; expected some of {list(PREDICTORS)}")
+    labels = load_labels(config.resolve(config.labels))
+    paths = [Path(p) for p in data] if data else [config.resolve(p) for p in config.data]
+    rows = load_labelled(paths, labels)
+    gold = [r for r in rows if not r["composed"]]
+    supplement = [r for r in rows if r["composed"]]
+    events = find_events(gold)
+    names = sorted(set(events.values()))
+    if len(names) < 2:
+        raise StanceError(f"{', '.join(map(str, paths))}: found {len(names)} event(s) among the non-composed labels; "
+                          "leave-one-event-out needs at least two (rows need an 'article' field)")
+    log = log or (lambda message: None)
+    folds, preds = [], {m: {"target": [], "stance": []} for m in methods}
+    seconds = {m: 0.0 for m in methods}
+    gold_t, gold_s = [], []
+    for number, event in enumerate(names, 1):
+        test = [r for r in gold if events.get(r.get("article")) == event]
+        train = [r for r in gold if events.get(r.get("article")) != event] + supplement
+        fold = {"event": event, "test": len(test), "train": len(train), "methods": {}}
+        gold_t += [r["target"] for r in test]
+        gold_s += [r["stance"] for r in test]
+        for method in methods:
+            log(f"fold {number}/{len(names)} ({event}, {len(test)} test): {method}")
+            started = time.perf_counter()
+            t, s = PREDICTORS[method](train, test, config, labels)
+            s = _coherent(t, s, labels.none_label)
+            seconds[method] += time.perf_counter() - started
+            preds[method]["target"] += t
+            preds[method]["stance"] += s
+            fold["methods"][method] = {
+                "target_macro_f1": scores([r["target"] for r in test], t, labels.target_names)["macro_f1"],
+                "stance_macro_f1": scores([r["stance"] for r in test], s, labels.stance_names)["macro_f1"],
+            }
+        folds.append(fold)
+        log(f"fold {number} results: " + json.dumps(fold["methods"]))
+    results = {m: {"target": scores(gold_t, preds[m]["target"], labels.target_names),
+                   "stance": scores(gold_s, preds[m]["stance"], labels.stance_names),
+                   "seconds": round(seconds[m], 1)} for m in methods}
+    return {
+        "cv": "event", "data": [str(p) for p in paths], "evaluated": len(gold), "supplement": len(supplement),
+        "events": {e: sorted(a for a, v in events.items() if v == e) for e in names},
+        "config": config.to_dict(), "folds": folds, "results": results,
+        "note": "macro-F1 over the classes present in the gold labels; composed supplement always in training, never tested",
+    }
+
+
+def evaluate_model(model_dir: Path, data: Path) -> dict:
+    """Score a trained model directory on a labelled JSONL file (no training)."""
+    from stance.classify import load_classifier
+
+    classifier = load_classifier(model_dir)
+    rows = load_labelled([Path(data)], classifier.labels)
+    preds = classifier.predict(rows)
+    names = classifier.labels
+    return {"cv": "none", "model": str(model_dir), "model_id": classifier.model_id, "data": [str(data)], "evaluated": len(rows),
+            "results": {"model": {"target": scores([r["target"] for r in rows], [p.target for p in preds], names.target_names),
+                                  "stance": scores([r["stance"] for r in rows], [p.stance for p in preds], names.stance_names)}}}
+
+
+def to_markdown(report: dict) -> str:
+    """A readable Markdown version of a report."""
+    lines = ["# Classifier evaluation", ""]
+    if report.get("cv") == "event":
+        lines += [f"Leave-one-event-out CV on {report['evaluated']} labelled statements "
+                  f"(+{report['supplement']} composed, always in training, never tested).", "", "Events:"]
+        lines += [f"- {e}: {len(a)} article(s)" for e, a in report["events"].items()]
+        lines.append("")
+    else:
+        lines += [f"Model {report.get('model_id')} on {report['evaluated']} statements of {', '.join(report['data'])}.", ""]
+    lines += ["| method | target macro-F1 | stance macro-F1 | target acc | stance acc | seconds |", "|---|---|---|---|---|---|"]
+    for name, res in report["results"].items():
+        lines.append(f"| {name} | {res['target']['macro_f1']:.3f} | {res['stance']['macro_f1']:.3f} | "
+                     f"{res['target']['accuracy']:.3f} | {res['stance']['accuracy']:.3f} | {res.get('seconds', '')} |")
+    if report.get("folds"):
+        lines += ["", "## Per fold (target / stance macro-F1)", ""]
+        methods = list(report["results"])
+        lines += ["| event | test | " + " | ".join(methods) + " |", "|---|---|" + "---|" * len(methods)]
+        for fold in report["folds"]:
+            cells = [f"{fold['methods'][m]['target_macro_f1']:.2f} / {fold['methods'][m]['stance_macro_f1']:.2f}" for m in methods]
+            lines.append(f"| {fold['event']} | {fold['test']} | " + " | ".join(cells) + " |")
+    for name, res in report["results"].items():
+        lines += ["", f"## {name}"]
+        for task in ("target", "stance"):
+            sc = res[task]
+            lines += ["", f"### {task}", "", "| class | precision | recall | F1 | support |", "|---|---|---|---|---|"]
+            lines += [f"| {c} | {v['precision']:.2f} | {v['recall']:.2f} | {v['f1']:.2f} | {v['support']} |" for c, v in sc["per_class"].items()]
+            labels = sc["confusion"]["labels"]
+            lines += ["", "Confusion (rows gold, columns predicted):", "", "| gold \\ pred | " + " | ".join(labels) + " |",
+                      "|---|" + "---|" * len(labels)]
+            lines += [f"| {g} | " + " | ".join(str(x) for x in row) + " |" for g, row in zip(labels, sc["confusion"]["matrix"])]
+    return "\n".join(lines) + "\n"
+
+
+def write_reports(report: dict, json_path: Optional[Path], markdown_path: Optional[Path]) -> None:
+    for path, text in ((json_path, json.dumps(report, indent=2, ensure_ascii=False) + "\n"), (markdown_path, to_markdown(report))):
+        if path:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            Path(path).write_text(text, encoding="utf-8")

@@ -1,0 +1,179 @@
+"""Labelled statements for the classifier: loading, checking, model input, fingerprint, events.
+
+Everything here is plain Python (no torch), shared by training, prediction and
+cross-validation, so the model sees exactly the same input in all three.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Iterable, Optional
+
+from stance.config import LabelSet
+from stance.errors import StanceError
+from stance.records import read_jsonl
+
+SEP = " | "
+
+
+def model_input(row: dict, use_speaker: bool = True, use_context: bool = True) -> tuple[str, Optional[str]]:
+    """The (first, second) text segments the classifier reads for one statement.
+
+    First: "speaker: quote" (or the quote alone); second: the surrounding sentence(s)
+    when they add something beyond the quote, else None. The ONE place the input
+    is built — training, prediction and evaluation all call it.
+    """
+    text = " ".join(str(row.get("text") or "").split())
+    speaker = " ".join(str(row.get("speaker") or "").split())
+    first = f"{speaker}: {text}" if use_speaker and speaker else text
+    second = None
+    if use_context:
+        context = " ".join(str(row.get("context") or "").split())
+        if context and context != text:
+            second = context
+    return first, second
+
+
+def joined_input(row: dict, use_speaker: bool = True, use_context: bool = True) -> str:
+    """model_input as one string (for TF-IDF and sentence encoders)."""
+    first, second = model_input(row, use_speaker, use_context)
+    return first if second is None else first + SEP + second
+
+
+def load_labelled(paths: Iterable[Path], labels: LabelSet, derive_context: bool = True) -> list[dict]:
+    """Read labelled statements from JSONL files and check every label against the config.
+
+    Each row needs `text`, `target` and `stance`; `speaker`, `context`, `article`,
+    `composed` are optional. Rows without `context` that name an `article` get the
+    sentence(s) around the quote from the corpus next to the file, when found.
+    Each returned row carries `where` (file:line) and `composed` (bool).
+    """
+    rows: list[dict] = []
+    for path in paths:
+        path = Path(path)
+        for number, obj in read_jsonl(path):
+            where = f"{path}:{number}"
+            for key in ("text", "target", "stance"):
+                value = obj.get(key)
+                if not isinstance(value, str) or not value.strip():
+                    raise StanceError(f"{where}: field {key!r} is missing or empty; expected a labelled statement with text, target and stance")
+            labels.check(obj["target"], obj["stance"], where)
+            row = dict(obj)
+            row["where"] = where
+            row["composed"] = bool(obj.get("composed", False))
+            rows.append(row)
+        if not any(r["where"].startswith(f"{path}:") for r in rows):
+            raise StanceError(f"{path}: no labelled statements; expected JSONL rows with text, target and stance")
+    if derive_context:
+        add_contexts(rows)
+    return rows
+
+
+def read_statements(path: Path) -> list[dict]:
+    """Rows to classify: any JSONL whose rows have a non-empty string `text`."""
+    rows = []
+    for number, obj in read_jsonl(Path(path)):
+        text = obj.get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise StanceError(f"{path}:{number}: no 'text' field (found keys {sorted(obj)}); expected a statement with at least 'text'")
+        rows.append(obj)
+    return rows
+
+
+def add_contexts(rows: list[dict]) -> None:
+    """Fill missing `context` from the cleaned article text (sentence(s) around the quote)."""
+    wanting = [r for r in rows if not r.get("context") and r.get("article")]
+    if not wanting:
+        return
+    try:
+        from stance.corpus import load_corpus
+        from stance.extract import sentence_context
+    except ImportError:
+        return
+    texts: dict[str, str] = {}
+    for folder in sorted({Path(r["where"].rsplit(":", 1)[0]).parent for r in wanting}):
+        try:
+            corpus = load_corpus([folder])
+        except Exception:  # noqa: BLE001 - a missing corpus only means no context
+            continue
+        for article in getattr(corpus, "articles", []):
+            texts.setdefault(article.id, article.text)
+    for row in wanting:
+        article = texts.get(row["article"])
+        if not article:
+            continue
+        start = article.find(row["text"])
+        if start < 0:
+            start = _loose_find(article, row["text"])
+        if start >= 0:
+            row["context"] = sentence_context(article, start, start + len(row["text"]))
+
+
+def _loose_find(haystack: str, needle: str) -> int:
+    """Find needle ignoring differences in quotes and whitespace; -1 if absent."""
+    def norm(s: str) -> str:
+        return s.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
+    return norm(haystack).find(norm(needle))
+
+
+def fingerprint(rows: list[dict]) -> dict:
+    """A digest of the training data (content, not file names), with counts."""
+    digest = hashlib.sha256()
+    for row in rows:
+        item = [row.get(k) or "" for k in ("speaker", "text", "context", "target", "stance")]
+        digest.update(json.dumps(item, ensure_ascii=False).encode("utf-8") + b"\n")
+    return {"sha256": digest.hexdigest(), "rows": len(rows), "composed": sum(1 for r in rows if r.get("composed"))}
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _shingles(text: str, n: int = 4) -> set:
+    words = _WORD.findall(text.lower())
+    if len(words) < n:
+        return {tuple(words)} if words else set()
+    return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
+
+
+def _same_quote(a: set, b: set, threshold: float = 0.5) -> bool:
+    if not a or not b:
+        return False
+    return len(a & b) / min(len(a), len(b)) >= threshold
+
+
+def find_events(rows: list[dict], min_shared: int = 2, min_fraction: float = 0.25) -> dict[str, str]:
+    """Group articles into events: articles whose labelled statements share quotes.
+
+    Two articles are linked when at least `min_shared` of their statements
+    (or all, for articles with fewer) overlap by word 4-grams, making up at least
+    `min_fraction` of the smaller article's statements. Linked articles form one
+    event (transitively). Returns {article id: event name}; composed rows and
+    rows without an article are not grouped.
+    """
+    by_article: dict[str, list[set]] = {}
+    for row in rows:
+        if row.get("composed") or not row.get("article"):
+            continue
+        by_article.setdefault(str(row["article"]), []).append(_shingles(row["text"]))
+    ids = sorted(by_article)
+    parent = {a: a for a in ids}
+
+    def root(a: str) -> str:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for i, a in enumerate(ids):
+        for b in ids[i + 1:]:
+            small, large = sorted((by_article[a], by_article[b]), key=len)
+            shared = sum(1 for s in small if any(_same_quote(s, t) for t in large))
+            if shared >= min(min_shared, len(small)) and shared >= min_fraction * len(small):
+                parent[root(b)] = root(a)
+    groups: dict[str, list[str]] = {}
+    for a in ids:
+        groups.setdefault(root(a), []).append(a)
+    return {a: "+".join(members) for members in groups.values() for a in members}

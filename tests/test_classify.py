@@ -1,0 +1,92 @@
+"""Prediction: save/load round trip, batching, the CLI and bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from stance.cli import app
+from stance.errors import StanceError
+from stance.records import Statement
+from _tiny import toy_rows, trained_tiny, write_jsonl
+
+runner = CliRunner()
+
+
+def test_round_trip_probabilities_and_order():
+    from stance.classify import load_classifier
+
+    clf = load_classifier(trained_tiny())
+    rows = [{"text": r["text"], "speaker": r["speaker"]} for r in toy_rows()]
+    batched = clf.predict(rows, batch_size=5)
+    single = [clf.predict([r], batch_size=1)[0] for r in rows[:6]]
+    assert [(p.target, p.stance) for p in batched[:6]] == [(p.target, p.stance) for p in single]
+    for p in batched:
+        assert abs(sum(p.target_probs.values()) - 1) < 1e-3 and abs(sum(p.stance_probs.values()) - 1) < 1e-3
+        assert p.target == max(p.target_probs, key=p.target_probs.get)
+        assert p.model_id == clf.model_id
+        if p.target == "none":
+            assert p.stance == "none"
+    assert clf.predict([]) == []
+
+
+def test_accepts_statement_records():
+    from stance.classify import load_classifier
+
+    clf = load_classifier(trained_tiny())
+    st = Statement(article="a", speaker="X", speaker_mention="X", text="We fully stand behind the alliance.",
+                   kind="direct", start=0, end=10, context="X said: We fully stand behind the alliance.")
+    (pred,) = clf.predict([st])
+    assert pred.target in clf.targets
+
+
+def test_predict_cli_adds_labels(tmp_path):
+    rows = [{"id": 1, "text": "I seriously doubt the island of Greenland and question it.", "speaker": "S"}, {"id": 2, "text": "Budget vote delayed."}]
+    src = write_jsonl(tmp_path / "in.jsonl", rows)
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["predict", "--input", str(src), "--model", str(trained_tiny()), "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    got = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [g["id"] for g in got] == [1, 2]
+    for g in got:
+        assert {"target", "stance", "target_probs", "stance_probs", "model_id"} <= set(g)
+
+
+def test_predict_missing_model_dir(tmp_path):
+    src = write_jsonl(tmp_path / "in.jsonl", [{"text": "x"}])
+    result = runner.invoke(app, ["predict", "--input", str(src), "--model", str(tmp_path / "nomodel")])
+    assert result.exit_code == 1
+    assert "model directory not found" in result.output
+
+
+def test_predict_not_a_model_dir(tmp_path):
+    from stance.classify import load_classifier
+
+    with pytest.raises(StanceError, match="not a stance model directory"):
+        load_classifier(tmp_path)
+
+
+def test_predict_jsonl_without_text(tmp_path):
+    src = write_jsonl(tmp_path / "in.jsonl", [{"text": "ok"}, {"quote": "no text here"}])
+    result = runner.invoke(app, ["predict", "--input", str(src), "--model", str(trained_tiny())])
+    assert result.exit_code == 1
+    assert "in.jsonl:2: no 'text' field" in result.output
+
+
+def test_int8_only_when_measured_equal():
+    meta = json.loads((trained_tiny() / "stance_model.json").read_text())
+    metrics = json.loads((trained_tiny() / "metrics.json").read_text())
+    assert meta["int8_equal"] == (metrics["int8_argmax_agreement"] == 1.0)
+
+
+def test_evaluate_model_cli(tmp_path):
+    data = write_jsonl(tmp_path / "gold.jsonl", toy_rows())
+    report = tmp_path / "r.json"
+    result = runner.invoke(app, ["evaluate", "classifier", "--model", str(trained_tiny()), "--data", str(data),
+                                 "--json", str(report), "--markdown", str(tmp_path / "r.md")])
+    assert result.exit_code == 0, result.output
+    got = json.loads(report.read_text())
+    assert got["results"]["model"]["target"]["macro_f1"] > 0.5
+    assert "Confusion" in (tmp_path / "r.md").read_text()

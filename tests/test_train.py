@@ -1,0 +1,129 @@
+"""Training: tiny models in seconds, label handling, metadata, CLI, determinism."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from stance.cli import app
+from stance.config import load_labels, load_train_config
+from stance.errors import StanceError
+from stance.traindata import find_events, load_labelled, model_input
+from _tiny import tiny_base, tiny_config, toy_rows, trained_tiny, write_jsonl
+
+runner = CliRunner()
+
+
+def test_trained_dir_describes_itself():
+    model = trained_tiny()
+    for name in ("model.safetensors", "config.json", "tokenizer.json", "stance_model.json", "metrics.json"):
+        assert (model / name).is_file(), name
+    meta = json.loads((model / "stance_model.json").read_text())
+    labels = load_labels()
+    assert meta["target_label2id"] == {n: i for i, n in enumerate(labels.target_names)}
+    assert meta["stance_id2label"]["0"] == labels.stance_names[0]
+    assert meta["train_config"]["epochs"] == 12
+    assert meta["data_fingerprint"]["rows"] == len(toy_rows(repeat=2))
+    assert set(meta["base_model"]["sha256"]) >= {"model.safetensors", "tokenizer.json"}
+    assert meta["model_id"].startswith("model@")
+    metrics = json.loads((model / "metrics.json").read_text())
+    assert metrics["label_counts"]["target"]["none"] == 8
+
+
+def test_tiny_model_beats_majority_on_separable_toy_set():
+    from stance.classify import load_classifier
+
+    rows = toy_rows()
+    preds = load_classifier(trained_tiny()).predict(rows)
+    majority = max(sum(r["target"] == t for r in rows) for t in {r["target"] for r in rows}) / len(rows)
+    target_acc = sum(p.target == r["target"] for p, r in zip(preds, rows)) / len(rows)
+    stance_acc = sum(p.stance == r["stance"] for p, r in zip(preds, rows)) / len(rows)
+    assert target_acc > majority + 0.2
+    assert stance_acc > 0.5
+
+
+def test_training_is_deterministic_for_a_seed(tmp_path):
+    from stance.train import train
+
+    data = write_jsonl(tmp_path / "toy.jsonl", toy_rows())
+    config = load_train_config(tiny_config(tmp_path))
+    first = train(config, tmp_path / "a", data=[data], progress=False)
+    second = train(config, tmp_path / "b", data=[data], progress=False)
+    assert first["weights_sha256"] == second["weights_sha256"]
+
+
+def test_label_not_in_config_names_file_and_line(tmp_path):
+    rows = toy_rows()
+    rows[3] = {**rows[3], "target": "Ukraine aid"}
+    path = write_jsonl(tmp_path / "bad.jsonl", rows)
+    with pytest.raises(StanceError, match=r"bad.jsonl:4: target 'Ukraine aid' is not in the label config"):
+        load_labelled([path], load_labels())
+
+
+def test_missing_label_field_and_incoherent_none(tmp_path):
+    path = write_jsonl(tmp_path / "bad.jsonl", [{"text": "x", "target": "NATO"}])
+    with pytest.raises(StanceError, match=r"bad.jsonl:1: field 'stance' is missing"):
+        load_labelled([path], load_labels())
+    path = write_jsonl(tmp_path / "bad2.jsonl", [{"text": "x", "target": "none", "stance": "doubt"}])
+    with pytest.raises(StanceError, match=r"bad2.jsonl:1: target 'none' needs stance 'none'"):
+        load_labelled([path], load_labels())
+
+
+def test_new_target_needs_only_config_and_examples(tmp_path):
+    labels_yaml = tmp_path / "labels.yaml"
+    labels_yaml.write_text(Path("configs/labels.yaml").read_text() .replace("  none: \"None of the above", "  Ukraine aid: \"Aid to Ukraine.\"\n  none: \"None of the above", 1))
+    rows = toy_rows() + [{"text": "We will keep sending aid to Ukraine.", "target": "Ukraine aid", "stance": "support"}]
+    data = write_jsonl(tmp_path / "toy.jsonl", rows)
+    result = runner.invoke(app, ["train", "--config", str(tiny_config(tmp_path, labels=str(labels_yaml))),
+                                 "--data", str(data), "--output", str(tmp_path / "m")])
+    assert result.exit_code == 0, result.output
+    meta = json.loads((tmp_path / "m" / "stance_model.json").read_text())
+    assert "Ukraine aid" in meta["target_label2id"]
+
+
+def test_cli_train_bad_label_exits_nonzero(tmp_path):
+    data = write_jsonl(tmp_path / "toy.jsonl", [{"text": "x", "target": "Mars", "stance": "support"}])
+    result = runner.invoke(app, ["train", "--config", str(tiny_config(tmp_path)), "--data", str(data), "--output", str(tmp_path / "m")])
+    assert result.exit_code == 1
+    assert "toy.jsonl:1: target 'Mars' is not in the label config" in result.output
+    assert not (tmp_path / "m").exists()
+
+
+def test_unknown_config_key_is_an_error(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("epochs: 1\nlearning_rat: 0.1\n")
+    with pytest.raises(StanceError, match="unknown key"):
+        load_train_config(path)
+
+
+def test_default_base_model_digests_checked(tmp_path):
+    from stance.basemodel import EXPECTED_SHA256, default_model_dir, verify_default
+
+    assert verify_default(default_model_dir())["model.safetensors"] == EXPECTED_SHA256["model.safetensors"]
+    (tmp_path / "model.safetensors").write_bytes(b"not the weights")
+    (tmp_path / "tokenizer.json").write_bytes(b"{}")
+    with pytest.raises(StanceError, match="does not match upstream"):
+        verify_default(tmp_path)
+
+
+def test_missing_base_model_dir(tmp_path):
+    from stance.basemodel import resolve_base_model
+
+    with pytest.raises(StanceError, match="no such directory"):
+        resolve_base_model(str(tmp_path / "nope"))
+
+
+def test_model_input_and_events():
+    first, second = model_input({"speaker": "A", "text": "q", "context": "A said q today."})
+    assert (first, second) == ("A: q", "A said q today.")
+    assert model_input({"text": "q", "context": "q"}, use_speaker=True) == ("q", None)
+    quote = "we will not defend them if they do not pay their bills on time"
+    other = "greenland is not for sale and never will be said the minister"
+    rows = [{"article": "a", "text": quote}, {"article": "b", "text": "He said " + quote},
+            {"article": "c", "text": other}, {"article": "x", "text": quote, "composed": True}]
+    events = find_events(rows)
+    assert events["a"] == events["b"] != events["c"]
+    assert "x" not in events
