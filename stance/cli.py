@@ -42,3 +42,160 @@ app.add_typer(evaluate_app, name="evaluate")
 PathsArg = Annotated[list[Path], typer.Argument(help="Article files or directories (.txt, .jsonl, .csv), read recursively.")]
 ManifestOpt = Annotated[Optional[Path], typer.Option("--manifest", help="JSONL of per-article metadata (article, date, date_precision, source, title, url).")]
 SkipBadOpt = Annotated[bool, typer.Option("--skip-bad", help="Skip unreadable or malformed items and list them in the summary instead of stopping.")]
+
+
+def _print_corpus_notes(corpus) -> None:
+    for line in corpus.skipped:
+        err_console.print(f"[yellow]skipped[/yellow] {escape(line)}", highlight=False, soft_wrap=True)
+    for line in corpus.ignored:
+        err_console.print(f"[dim]ignored {escape(line)}[/dim]", highlight=False, soft_wrap=True)
+
+
+@app.command("analyze")
+def analyze_command(
+    paths: PathsArg,
+    manifest: ManifestOpt = None,
+    model: Annotated[Optional[Path], typer.Option("--model", help="Trained model directory (default: models/default, trained first if missing).")] = None,
+    db: Annotated[Optional[Path], typer.Option("--db", help="SQLite statement store; grows run by run (default: stance.db).")] = None,
+    out: Annotated[Path, typer.Option("--out", help="Folder for report.md, positions.json, statements.csv and report.html.")] = Path("reports"),
+    period: Annotated[str, typer.Option("--period", help="Group positions by day, month or year.")] = "month",
+    skip_bad: SkipBadOpt = False,
+) -> None:
+    """Ingest, extract, classify, store and report: each actor's position on each target over time."""
+    from stance.analyze import analyze, summary_lines
+    from stance.store import DEFAULT_DB
+
+    summary = analyze(paths, manifest=manifest, model_dir=model, db_path=db or DEFAULT_DB, out_dir=out,
+                      skip_bad=skip_bad, period=period, log=lambda m: err_console.print(escape(m)))
+    for line in summary_lines(summary):
+        typer.echo(line)
+
+
+@app.command("extract")
+def extract_command(
+    paths: PathsArg,
+    manifest: ManifestOpt = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Write statements as JSONL here (default: standard output).")] = None,
+    skip_bad: SkipBadOpt = False,
+) -> None:
+    """Find attributed statements and their speakers; one JSON object per statement."""
+    from stance.corpus import load_corpus
+    from stance.extract import extract_articles
+
+    corpus = load_corpus(paths, manifest=manifest, skip_bad=skip_bad)
+    count = extract_articles(corpus.articles, out, progress=out is not None)
+    _print_corpus_notes(corpus)
+    err_console.print(f"{len(corpus.articles)} articles read, {len(corpus.skipped)} skipped, {count} statements found"
+                      + (f" -> {out}" if out else ""), highlight=False)
+
+
+@evaluate_app.command("extraction")
+def evaluate_extraction_command(
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="Articles the gold labels refer to (default: seeds/).")] = None,
+    gold: Annotated[Path, typer.Option("--gold", help="Gold statements JSONL (article, speaker, text).")] = Path("seeds/labels.jsonl"),
+    manifest: ManifestOpt = None,
+    json_path: Annotated[Optional[Path], typer.Option("--json", help="Write the full report (figures, misses, false positives) as JSON here.")] = None,
+    show_errors: Annotated[bool, typer.Option("--errors/--no-errors", help="List misses, false positives and wrong speakers.")] = True,
+) -> None:
+    """Score the extractor: statement precision, recall, F1 and speaker accuracy."""
+    from stance.corpus import load_corpus
+    from stance.extraction_eval import evaluate_extraction, to_markdown
+
+    corpus = load_corpus(paths or [Path("seeds")], manifest=manifest)
+    report = evaluate_extraction(corpus.articles, gold, json_path)
+    typer.echo(to_markdown(report, show_errors))
+
+
+@app.command("report")
+def report_command(
+    db: Annotated[Optional[Path], typer.Option("--db", help="Statement store written by `stance analyze` (default: stance.db in the current directory).")] = None,
+    out: Annotated[Path, typer.Option("--out", help="Folder for report.md, positions.json, statements.csv and report.html.")] = Path("reports"),
+    actor: Annotated[Optional[str], typer.Option("--actor", help="Only this speaker (case-insensitive; part of a name matches when no name matches whole).")] = None,
+    target: Annotated[Optional[str], typer.Option("--target", help="Only this target, e.g. 'Article 5' (case-insensitive).")] = None,
+    since: Annotated[Optional[str], typer.Option("--since", help="Only statements dated on or after this date (YYYY, YYYY-MM or YYYY-MM-DD); drops undated ones.")] = None,
+    until: Annotated[Optional[str], typer.Option("--until", help="Only statements dated on or before this date (YYYY, YYYY-MM or YYYY-MM-DD); drops undated ones.")] = None,
+    period: Annotated[str, typer.Option("--period", help="Group positions by day, month or year.")] = "month",
+) -> None:
+    """Rebuild the position reports from the statement store, without running any model."""
+    from stance.report import load_aggregate, summary_line, write_reports
+    from stance.store import DEFAULT_DB
+
+    result = load_aggregate(db or DEFAULT_DB, actor=actor, target=target, since=since, until=until, period=period)
+    paths = write_reports(result, out)
+    typer.echo(summary_line(result) + ".")
+    for note in result["notes"]:
+        typer.echo(f"Note: {note}.")
+    for change in result["changes"]:
+        typer.echo(f"Change: {change['text']}")
+    typer.echo(f"Wrote {', '.join(p.name for p in paths)} to {out}/")
+
+
+# --- classifier: train / evaluate classifier / predict (issue 4) -------------------------------
+
+@app.command("train")
+def train_command(
+    config: Annotated[Optional[Path], typer.Option("--config", help="Training config YAML (default: configs/default.yaml).")] = None,
+    data: Annotated[Optional[list[Path]], typer.Option("--data", help="Labelled JSONL file(s) (text, target, stance; speaker, context optional). Repeat for several; default: the config's data.")] = None,
+    output: Annotated[Path, typer.Option("--output", help="Directory to write the trained model to.")] = Path("models/default"),
+) -> None:
+    """Fine-tune the target and stance classifier and save a self-describing model directory."""
+    from stance.config import load_train_config
+    from stance.train import train
+
+    meta = train(load_train_config(config), output, data=data, progress=True)
+    metrics = (output / "metrics.json").read_text(encoding="utf-8")
+    typer.echo(f"saved {meta['model_id']} to {output} ({meta['data_fingerprint']['rows']} statements, "
+               f"int8 {'on' if meta.get('int8_equal') else 'off'})")
+    typer.echo(metrics.strip())
+
+
+@evaluate_app.command("classifier")
+def evaluate_classifier_command(
+    model: Annotated[Optional[Path], typer.Option("--model", help="Score this trained model directory on --data (no training).")] = None,
+    config: Annotated[Optional[Path], typer.Option("--config", help="Training config YAML for cross-validation (default: configs/default.yaml).")] = None,
+    data: Annotated[Optional[list[Path]], typer.Option("--data", help="Labelled JSONL file(s); default: the config's data (with --model: required).")] = None,
+    cv: Annotated[str, typer.Option("--cv", help="Cross-validation scheme: 'event' = leave one event (articles sharing quotes) out.")] = "event",
+    methods: Annotated[str, typer.Option("--methods", help="Comma-separated methods to compare: majority, tfidf, setfit, finetune.")] = "majority,tfidf,setfit,finetune",
+    json_path: Annotated[Optional[Path], typer.Option("--json", help="Write the full report as JSON to this file.")] = None,
+    markdown: Annotated[Optional[Path], typer.Option("--markdown", help="Write the report as Markdown to this file (default: print it).")] = None,
+) -> None:
+    """Cross-validate the classifier and its baselines, or score a trained model."""
+    from stance.evaluation_classifier import cross_validate, evaluate_model, to_markdown, write_reports
+
+    if model is not None:
+        if not data or len(data) != 1:
+            raise StanceError("--model needs exactly one --data FILE of labelled statements to score it on")
+        report = evaluate_model(model, data[0])
+    else:
+        if cv != "event":
+            raise StanceError(f"--cv {cv!r} is not supported; expected 'event'")
+        from stance.config import load_train_config
+
+        report = cross_validate(load_train_config(config), data, [m.strip() for m in methods.split(",") if m.strip()],
+                                log=lambda message: err_console.print(f"[dim]{escape(message)}[/dim]"))
+    write_reports(report, json_path, markdown)
+    if markdown is None:
+        typer.echo(to_markdown(report))
+
+
+@app.command("predict")
+def predict_command(
+    input_path: Annotated[Path, typer.Option("--input", help="JSONL of statements; each row needs 'text' ('speaker', 'context' optional).")],
+    model: Annotated[Optional[Path], typer.Option("--model", help="Trained model directory (default: models/default).")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", help="Write the labelled JSONL here (default: standard output).")] = None,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Statements per inference batch.")] = 64,
+) -> None:
+    """Add target, stance and their probabilities to each statement."""
+    import sys
+
+    from stance.classify import predict_file
+
+    if output is None:
+        predict_file(input_path, model, sys.stdout, batch_size)
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = output.with_name(output.name + ".part")
+    with tmp.open("w", encoding="utf-8") as handle:
+        count = predict_file(input_path, model, handle, batch_size)
+    tmp.replace(output)
+    err_console.print(f"labelled {count} statements -> {output}")

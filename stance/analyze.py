@@ -1,0 +1,122 @@
+"""The main job: ingest, extract, classify, store, aggregate and report.
+
+Every article is stored in its own transaction and predictions are stored batch
+by batch, so an interrupted run keeps everything it committed, and the next run
+picks up where it stopped: unchanged articles are skipped, statements already
+labelled by the current model are not labelled again.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Optional
+
+from stance.config import DEFAULT_MODEL_DIR, load_train_config
+from stance.corpus import load_corpus
+from stance.extract import Extractor, finish
+from stance.report import DEFAULT_OUT, load_aggregate, write_reports
+from stance.store import DEFAULT_DB, Store
+
+PREDICT_BATCH = 256
+
+
+@dataclass
+class AnalyzeSummary:
+    """What one `analyze` run did."""
+
+    articles_read: int = 0
+    skipped: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    new: int = 0
+    changed: int = 0
+    statements_found: int = 0
+    statements_labelled: int = 0
+    statements_total: int = 0
+    trained_model: Optional[Path] = None
+    model_id: str = ""
+    by_target: Counter = field(default_factory=Counter)
+    by_stance: Counter = field(default_factory=Counter)
+    unknown_speakers: int = 0
+    reports: list[Path] = field(default_factory=list)
+    changes: list[str] = field(default_factory=list)
+
+
+def ensure_model(model_dir: Optional[Path], log: Callable[[str], None]) -> tuple[Path, Optional[Path]]:
+    """The model to use; trains the default model first when none exists at the default path."""
+    if model_dir is not None:
+        return Path(model_dir), None
+    if (DEFAULT_MODEL_DIR / "model.safetensors").is_file():
+        return DEFAULT_MODEL_DIR, None
+    from stance.train import train
+
+    log(f"No trained model at {DEFAULT_MODEL_DIR}: training the default model first (configs/default.yaml).")
+    train(load_train_config(), DEFAULT_MODEL_DIR, progress=True)
+    return DEFAULT_MODEL_DIR, DEFAULT_MODEL_DIR
+
+
+def analyze(paths: list[Path], *, manifest: Optional[Path] = None, model_dir: Optional[Path] = None,
+            db_path: Path = DEFAULT_DB, out_dir: Path = DEFAULT_OUT, skip_bad: bool = False, period: str = "month",
+            progress: bool = True, log: Callable[[str], None] = print) -> AnalyzeSummary:
+    """Run the whole pipeline over `paths` and write the reports; returns a summary."""
+    from rich.progress import track
+
+    from stance.classify import load_classifier, read_meta
+
+    corpus = load_corpus(paths, manifest=manifest, skip_bad=skip_bad)
+    summary = AnalyzeSummary(articles_read=len(corpus.articles), skipped=corpus.skipped, ignored=corpus.ignored)
+    model_path, summary.trained_model = ensure_model(model_dir, log)
+    model_id = read_meta(model_path).get("model_id", model_path.name)
+    summary.model_id = model_id
+    extractor = Extractor()
+    with Store(db_path) as store:
+        articles = track(corpus.articles, description="Extracting", transient=True) if progress else corpus.articles
+        for article in articles:
+            status = store.article_status(article)
+            if status == "unchanged":
+                summary.unchanged += 1
+                continue
+            statements = finish(extractor.extract(article), article)
+            store.replace_article(article, statements)
+            summary.statements_found += len(statements)
+            setattr(summary, status, getattr(summary, status) + 1)
+        pending = store.statements_needing_prediction(model_id)
+        if pending:
+            classifier = load_classifier(model_path)
+            batches = range(0, len(pending), PREDICT_BATCH)
+            for start in (track(batches, description="Classifying", transient=True) if progress else batches):
+                batch = pending[start:start + PREDICT_BATCH]
+                predictions = classifier.predict([statement for _, statement in batch])
+                summary.statements_labelled += store.add_predictions(
+                    model_id, [(sid, p) for (sid, _), p in zip(batch, predictions)])
+        rows = store.load_labelled(model_id)
+    summary.statements_total = len(rows)
+    summary.by_target = Counter(r["target"] for r in rows)
+    summary.by_stance = Counter(r["stance"] for r in rows)
+    summary.unknown_speakers = sum(r["speaker"] == "unknown" for r in rows)
+    if rows:
+        result = load_aggregate(db_path, period=period, model_id=model_id)
+        summary.reports = write_reports(result, out_dir)
+        summary.changes = [c["text"] for c in result.get("changes", [])]
+    return summary
+
+
+def summary_lines(summary: AnalyzeSummary) -> list[str]:
+    """The closing summary of a run, one line per fact."""
+    lines = [
+        f"Articles: {summary.articles_read} read ({summary.new} new, {summary.changed} changed, "
+        f"{summary.unchanged} unchanged), {len(summary.skipped)} skipped",
+        f"Statements: {summary.statements_found} found this run, {summary.statements_labelled} labelled by "
+        f"{summary.model_id}; {summary.statements_total} in the store "
+        f"({summary.unknown_speakers} with speaker unknown)",
+        "By target: " + ", ".join(f"{k} {v}" for k, v in summary.by_target.most_common()),
+        "By stance: " + ", ".join(f"{k} {v}" for k, v in summary.by_stance.most_common()),
+    ]
+    lines += [f"Skipped {item}" for item in summary.skipped]
+    lines += [f"Ignored {item}" for item in summary.ignored]
+    lines += [f"Change: {change}" for change in summary.changes]
+    if summary.reports:
+        lines.append(f"Reports: {', '.join(str(p) for p in summary.reports)}")
+    return lines
