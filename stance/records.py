@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from dataclasses import MISSING, asdict, dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Iterable, Iterator, Optional, Type, TypeVar
+from typing import IO, Iterable, Iterator, Optional
 
 from stance.errors import StanceError
 
@@ -53,24 +53,6 @@ class Prediction:
     target_probs: dict = field(default_factory=dict)
     stance_probs: dict = field(default_factory=dict)
     model_id: str = ""
-
-
-R = TypeVar("R")
-
-
-def to_dict(record) -> dict:
-    """A record as a plain dict, ready for JSON."""
-    return asdict(record)
-
-
-def from_dict(cls: Type[R], data: dict, where: str = "") -> R:
-    """Build a record from a dict, ignoring extra keys and naming missing ones."""
-    names = {f.name for f in fields(cls)}
-    required = {f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING}
-    missing = sorted(required - data.keys())
-    if missing:
-        raise StanceError(f"{where}: missing field(s) {', '.join(missing)} for {cls.__name__}")
-    return cls(**{k: v for k, v in data.items() if k in names})
 
 
 def read_jsonl(path: Path) -> Iterator[tuple[int, dict]]:
