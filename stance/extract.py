@@ -55,7 +55,6 @@ class Quote:
 class _Found:
     statement: Statement
     tag_end: int  # where the statement's attribution ends, for continuation checks
-    paragraph: int
     mention: str = ""
     nearby: Optional[str] = None  # a person named earlier in the sentence, for "he"/"she"
     same_as: Optional["_Found"] = None  # shares the speaker of this statement
@@ -168,7 +167,7 @@ class Extractor:
                 date_precision=article.date_precision,
             )
             nearby = _nearby_person(text, sentence[0], quote.open, speakers)
-            found.append(_Found(statement, tag_end, para_index, mention, nearby))
+            found.append(_Found(statement, tag_end, mention, nearby))
         return found
 
     # --- indirect and mixed speech -------------------------------------
@@ -218,7 +217,7 @@ class Extractor:
                     date_precision=article.date_precision,
                 )
                 nearby = _nearby_person(text, s_start, s_start + report.verb_start, speakers)
-                prior = _Found(statement, s_end, -1, mention, nearby, same_as)
+                prior = _Found(statement, s_end, mention, nearby, same_as)
                 found.append(prior)
         return found
 

@@ -215,7 +215,7 @@ def find_clause(sentence: str, position: int, verb: str) -> Optional[int]:
 
 def find_reports(sentence: str, accept: Callable[[str], bool]) -> list[Report]:
     """Every reporting construction in a (masked) sentence, with clause spans."""
-    reports: list[tuple[int, Report, bool]] = []  # (clause end limit position, report, coordinated)
+    reports: list[Report] = []
     for match in VERB.finditer(sentence):
         verb, v_start, v_end = match.group(1), match.start(), match.end()
         lower = re.sub(r"\s+", " ", verb.lower())
@@ -228,7 +228,7 @@ def find_reports(sentence: str, accept: Callable[[str], bool]) -> list[Report]:
         if re.search(r",\s*as\s+$", left[: len(left)]) or re.search(r"\bas\s+$", left) and re.search(r",\s*as\s+\S+(?:\s+\S+){0,3}\s*$", left):
             tag = re.search(r",\s*as\s+(.+)$", left)
             if tag and accept(tag.group(1)):
-                reports.append((0, Report(tag.group(1), v_start, (0, tag.start())), False))
+                reports.append(Report(tag.group(1), v_start, (0, tag.start())))
             continue
         subject = None if coordinated else trailing_subject(left)
         subject_start = left.rfind(subject) if subject else v_start
@@ -237,7 +237,7 @@ def find_reports(sentence: str, accept: Callable[[str], bool]) -> list[Report]:
                                 sentence[v_end:])
             if inverted and re.search(r",\s*$", left) and accept(inverted.group(1)):
                 start = _lead_length(sentence)
-                reports.append((0, Report(inverted.group(1).strip(), v_start, (start, len(left.rstrip().rstrip(",")))), False))
+                reports.append(Report(inverted.group(1).strip(), v_start, (start, len(left.rstrip().rstrip(",")))))
                 continue
         if subject is not None and not accept(subject):
             continue
@@ -246,7 +246,7 @@ def find_reports(sentence: str, accept: Callable[[str], bool]) -> list[Report]:
             if MASK not in rest[:120]:
                 continue
             end = v_end + rest.rfind(MASK) + 1
-            reports.append((end, Report(subject, v_start, (v_end, end)), coordinated))
+            reports.append(Report(subject, v_start, (v_end, end), coordinated, subject_start))
             continue
         tail = re.match(r"\s*(?:,|\.|$)", sentence[v_end:])
         if tail and re.match(r"\s*,?\s*" + MASK, sentence[v_end:]):
@@ -261,34 +261,35 @@ def find_reports(sentence: str, accept: Callable[[str], bool]) -> list[Report]:
             rest = sentence[v_end:].lstrip(" ,")
             if not rest.startswith(("but", "and")) or MASK not in rest:
                 clause_end = tag_start
-            reports.append((clause_end, Report(subject, v_start, (clause_start, clause_end), False, subject_start), False))
+            reports.append(Report(subject, v_start, (clause_start, clause_end), False, subject_start))
             continue
         clause_start = find_clause(sentence, v_end, lower)
         if clause_start is None:
             continue
-        reports.append((len(sentence), Report(subject, v_start, (clause_start, len(sentence)), False, subject_start), coordinated))
+        reports.append(Report(subject, v_start, (clause_start, len(sentence)), coordinated, subject_start))
     for match in PARTICIPLE.finditer(sentence):
         verb = match.group(1).lower()
-        if any(r.verb_start <= match.start(1) < r.clause[1] and r.clause[0] <= match.start(1) for _, r, _ in reports if r.clause[0] > match.start(1)):
+        if any(r.verb_start <= match.start(1) < r.clause[1] and r.clause[0] <= match.start(1) for r in reports if r.clause[0] > match.start(1)):
             continue
         clause_start = find_clause(sentence, match.end(1), "said" if verb != "calling" else "called-bare")
         if clause_start is not None:
-            reports.append((len(sentence), Report(None, match.start(1), (clause_start, len(sentence))), False))
+            reports.append(Report(None, match.start(1), (clause_start, len(sentence))))
     for match in ACCORDING.finditer(sentence):
         source = match.group(1).strip()
         before = sentence[:match.start()].rstrip(" ,")
         if before:
-            reports.append((0, Report(source, match.start(), (0, len(before))), False))
+            reports.append(Report(source, match.start(), (0, len(before))))
         else:
             after = sentence.find(",", match.end())
             if after > 0:
-                reports.append((len(sentence), Report(source, match.start(), (after + 1, len(sentence))), False))
+                reports.append(Report(source, match.start(), (after + 1, len(sentence))))
     # A clause ends where the next coordinated report or participle begins.
-    reports.sort(key=lambda r: r[1].verb_start)
+    reports.sort(key=lambda r: r.verb_start)
     result = []
-    for index, (limit, report, _) in enumerate(reports):  # _ = coordinated
+    for index, report in enumerate(reports):
         end = report.clause[1]
-        for _, later, coordinated in reports[index + 1:]:
+        for later in reports[index + 1:]:
+            coordinated = later.coordinated
             if later.verb_start > report.clause[0] and later.verb_start < end:
                 cut = sentence.rfind(" and ", report.clause[0], later.verb_start) if coordinated else -1
                 cut = max(cut, sentence.rfind(" but ", report.clause[0], later.verb_start)) if coordinated else cut
@@ -299,7 +300,7 @@ def find_reports(sentence: str, accept: Callable[[str], bool]) -> list[Report]:
                     end = cut
                 break
         end = min(end, _trailing_tag_start(sentence, report.clause[0], end))
-        result.append(Report(report.subject, report.verb_start, (report.clause[0], end), _, report.subject_start))
+        result.append(Report(report.subject, report.verb_start, (report.clause[0], end), report.coordinated, report.subject_start))
     return result
 
 
