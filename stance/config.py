@@ -108,12 +108,17 @@ class TrainConfig:
     seed: int = 13
     use_speaker: bool = True
     use_context: bool = True
+    encoder_layers: int = 0  # keep only the base encoder's first N layers (0 = all): fewer layers, faster prediction
+    context_words: int = 16  # words of the surrounding sentence kept on each side of the quote (0 = the whole context)
     threads: int = 0  # 0 = torch default
     freeze_embeddings: bool = True  # keep the word-embedding matrix fixed: faster, less overfitting on small data
 
     def __post_init__(self) -> None:
         if self.method not in ("finetune", "setfit", "tfidf"):
             raise StanceError(f"config: method {self.method!r} is not one of finetune, setfit, tfidf")
+        for name in ("context_words", "encoder_layers"):
+            if not isinstance(getattr(self, name), int) or getattr(self, name) < 0:
+                raise StanceError(f"config: {name} must be a whole number >= 0, found {getattr(self, name)!r}")
         for name in ("epochs", "batch_size", "max_length"):
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
                 raise StanceError(f"config: {name} must be a positive integer, found {getattr(self, name)!r}")

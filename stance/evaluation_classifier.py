@@ -37,8 +37,8 @@ def predict_tfidf(train, test, config, labels):
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
-    x_train = [joined_input(r, config.use_speaker, config.use_context) for r in train]
-    x_test = [joined_input(r, config.use_speaker, config.use_context) for r in test]
+    x_train = [joined_input(r, config.use_speaker, config.use_context, config.context_words) for r in train]
+    x_test = [joined_input(r, config.use_speaker, config.use_context, config.context_words) for r in test]
     out = []
     for key in ("target", "stance"):
         clf = make_pipeline(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1),
@@ -61,8 +61,8 @@ def predict_setfit(train, test, config, labels, max_steps: int = 80):
     from setfit import SetFitModel, Trainer, TrainingArguments
 
     base_dir, _ = resolve_base_model(config.base_model, PROJECT_ROOT)
-    x_train = [joined_input(r, config.use_speaker, config.use_context) for r in train]
-    x_test = [joined_input(r, config.use_speaker, config.use_context) for r in test]
+    x_train = [joined_input(r, config.use_speaker, config.use_context, config.context_words) for r in train]
+    x_test = [joined_input(r, config.use_speaker, config.use_context, config.context_words) for r in test]
 
     def accuracy(pred, ref):  # a callable: the string "accuracy" would call the hub
         return {"accuracy": sum(p == r for p, r in zip(pred, ref)) / max(1, len(ref))}
@@ -125,13 +125,14 @@ def cross_validate(config: TrainConfig, data: Optional[Sequence[Path]] = None, m
     log = log or (lambda message: None)
     folds, preds = [], {m: {"target": [], "stance": []} for m in methods}
     seconds = {m: 0.0 for m in methods}
-    gold_t, gold_s = [], []
+    gold_t, gold_s, tested = [], [], []
     for number, event in enumerate(names, 1):
         test = [r for r in gold if events.get(r.get("article")) == event]
         train = [r for r in gold if events.get(r.get("article")) != event] + supplement
         fold = {"event": event, "test": len(test), "train": len(train), "methods": {}}
         gold_t += [r["target"] for r in test]
         gold_s += [r["stance"] for r in test]
+        tested += test
         for method in methods:
             log(f"fold {number}/{len(names)} ({event}, {len(test)} test): {method}")
             started = time.perf_counter()
@@ -153,6 +154,10 @@ def cross_validate(config: TrainConfig, data: Optional[Sequence[Path]] = None, m
         "cv": "event", "data": [str(p) for p in paths], "evaluated": len(gold), "supplement": len(supplement),
         "events": {e: sorted(a for a, v in events.items() if v == e) for e in names},
         "config": config.to_dict(), "folds": folds, "results": results,
+        "predictions": [{"where": r["where"], "event": events.get(r.get("article")), "speaker": r.get("speaker"), "text": r["text"],
+                         "gold": [r["target"], r["stance"]],
+                         **{m: [preds[m]["target"][i], preds[m]["stance"][i]] for m in methods}}
+                        for i, r in enumerate(tested)],
         "note": "macro-F1 over the classes present in the gold labels; composed supplement always in training, never tested",
     }
 

@@ -46,7 +46,7 @@ def encode(tokenizer, rows: Sequence[dict], config: TrainConfig) -> list[dict]:
     """Tokenize rows with the shared model_input(); returns one dict of ids per row."""
     out = []
     for row in rows:
-        first, second = model_input(row, config.use_speaker, config.use_context)
+        first, second = model_input(row, config.use_speaker, config.use_context, config.context_words)
         enc = tokenizer(first, second, truncation=True, max_length=config.max_length)
         out.append({k: enc[k] for k in ("input_ids", "attention_mask", "token_type_ids") if k in enc})
     return out
@@ -119,7 +119,10 @@ def fit_finetune(rows: Sequence[dict], config: TrainConfig, labels: LabelSet, pr
     dataset = Dataset.from_list(features)
 
     set_seed(config.seed)
-    model = build_from_base(str(base_dir), targets, stances)
+    try:
+        model = build_from_base(str(base_dir), targets, stances, config.encoder_layers)
+    except ValueError as exc:
+        raise StanceError(f"config: {exc}") from None
     if config.freeze_embeddings:
         model.encoder.get_input_embeddings().weight.requires_grad_(False)
     with tempfile.TemporaryDirectory(prefix="stance-train-") as tmp:

@@ -19,12 +19,16 @@ from stance.records import read_jsonl
 SEP = " | "
 
 
-def model_input(row: dict, use_speaker: bool = True, use_context: bool = True) -> tuple[str, Optional[str]]:
+def model_input(row: dict, use_speaker: bool = True, use_context: bool = True,
+                context_words: int = 0) -> tuple[str, Optional[str]]:
     """The (first, second) text segments the classifier reads for one statement.
 
-    First: "speaker: quote" (or the quote alone); second: the surrounding sentence(s)
-    when they add something beyond the quote, else None. The ONE place the input
-    is built — training, prediction and evaluation all call it.
+    First: "speaker: quote" (or the quote alone). Second: the words around the
+    quote in its sentence(s) — with `context_words` > 0, the quote itself is cut
+    out of the context (it is already the first segment) and at most that many
+    words are kept on each side, so the input stays short; None when the context
+    adds nothing. The ONE place the input is built — training, prediction and
+    evaluation all call it.
     """
     text = " ".join(str(row.get("text") or "").split())
     speaker = " ".join(str(row.get("speaker") or "").split())
@@ -33,13 +37,29 @@ def model_input(row: dict, use_speaker: bool = True, use_context: bool = True) -
     if use_context:
         context = " ".join(str(row.get("context") or "").split())
         if context and context != text:
-            second = context
-    return first, second
+            second = frame(context, text, context_words) if context_words > 0 else context
+    return first, second or None
 
 
-def joined_input(row: dict, use_speaker: bool = True, use_context: bool = True) -> str:
+_QUOTE_MARKS = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"})
+
+
+def frame(context: str, text: str, words: int) -> str:
+    """The context around `text` with `text` replaced by "…" and at most `words` words each side.
+
+    When the quote is not found in the context, the first 2 × `words` words of the context.
+    """
+    start = context.translate(_QUOTE_MARKS).find(text.translate(_QUOTE_MARKS)) if text else -1
+    if start < 0:
+        return " ".join(context.split()[:2 * words])
+    left = context[:start].split()[-words:]
+    right = context[start + len(text):].split()[:words]
+    return " ".join(left + ["…"] + right)
+
+
+def joined_input(row: dict, use_speaker: bool = True, use_context: bool = True, context_words: int = 0) -> str:
     """model_input as one string (for TF-IDF and sentence encoders)."""
-    first, second = model_input(row, use_speaker, use_context)
+    first, second = model_input(row, use_speaker, use_context, context_words)
     return first if second is None else first + SEP + second
 
 

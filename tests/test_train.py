@@ -120,6 +120,11 @@ def test_model_input_and_events():
     first, second = model_input({"speaker": "A", "text": "q", "context": "A said q today."})
     assert (first, second) == ("A: q", "A said q today.")
     assert model_input({"text": "q", "context": "q"}, use_speaker=True) == ("q", None)
+    row = {"speaker": "B", "text": "they must pay", "context": "On a long rainy Monday in the capital, the minister warned that \u201cthey must pay\u201d, adding nothing more."}
+    assert model_input(row, context_words=3) == ("B: they must pay", "warned that \u201c … \u201d, adding nothing")
+    curly = {"text": 'the "solemn promise" stands', "context": "He said the \u201csolemn promise\u201d stands today."}
+    assert model_input(curly, context_words=2)[1] == "He said … today."
+    assert model_input({"text": "absent", "context": "one two three four five"}, context_words=2)[1] == "one two three four"
     quote = "we will not defend them if they do not pay their bills on time"
     other = "greenland is not for sale and never will be said the minister"
     rows = [{"article": "a", "text": quote}, {"article": "b", "text": "He said " + quote},
@@ -127,3 +132,22 @@ def test_model_input_and_events():
     events = find_events(rows)
     assert events["a"] == events["b"] != events["c"]
     assert "x" not in events
+
+
+def test_bad_context_words_is_an_error(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("context_words: -2\n")
+    with pytest.raises(StanceError, match="context_words must be a whole number >= 0, found -2"):
+        load_train_config(path)
+
+
+def test_encoder_layers_keeps_the_first_layers(tmp_path):
+    from stance.classify import load_classifier
+    from stance.train import train
+
+    data = write_jsonl(tmp_path / "toy.jsonl", toy_rows())
+    train(load_train_config(tiny_config(tmp_path, encoder_layers=1)), tmp_path / "m", data=[data], progress=False)
+    assert json.loads((tmp_path / "m" / "config.json").read_text())["num_hidden_layers"] == 1
+    assert len(load_classifier(tmp_path / "m").predict(toy_rows()[:3])) == 3
+    with pytest.raises(StanceError, match="encoder_layers 5 exceeds the base model's 2 layers"):
+        train(load_train_config(tiny_config(tmp_path, encoder_layers=5)), tmp_path / "n", data=[data], progress=False)
