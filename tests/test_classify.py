@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from stance.cli import app
 from stance.errors import StanceError
 from stance.records import Statement
-from _tiny import toy_rows, trained_tiny, write_jsonl
+from _tiny import tiny_config, toy_rows, trained_tiny, write_jsonl
 
 runner = CliRunner()
 
@@ -90,3 +90,26 @@ def test_evaluate_model_cli(tmp_path):
     got = json.loads(report.read_text())
     assert got["results"]["model"]["target"]["macro_f1"] > 0.5
     assert "Confusion" in (tmp_path / "r.md").read_text()
+
+
+def test_cross_validation_leaves_one_event_out(tmp_path):
+    rows = toy_rows()
+    other = [("Greenland is not for sale and never will be", "Greenland", "support"),
+             ("Tariffs on steel rise again next month", "none", "none"),
+             ("Copenhagen must pay for Arctic radar or we take over", "Greenland", "conditional")]
+    gold = [{**r, "article": "a"} for r in rows[:10]] + [{**r, "article": "b"} for r in rows[:10]] \
+        + [{"text": t, "target": tg, "stance": st, "article": "c"} for t, tg, st in other]
+    composed = [{**r, "composed": True} for r in rows]
+    data = write_jsonl(tmp_path / "gold.jsonl", gold + composed)
+    report = tmp_path / "cv.json"
+    result = runner.invoke(app, ["evaluate", "classifier", "--config", str(tiny_config(tmp_path)), "--data", str(data),
+                                 "--methods", "majority,tfidf", "--json", str(report), "--markdown", str(tmp_path / "cv.md")])
+    assert result.exit_code == 0, result.output
+    got = json.loads(report.read_text())
+    assert sorted(got["events"]) == ["a+b", "c"]  # a and b share their quotes: one fold
+    assert [f["test"] for f in got["folds"]] == [20, 3]
+    assert got["supplement"] == len(composed)
+    assert len(got["predictions"]) == 23
+    assert set(got["predictions"][0]) >= {"where", "gold", "majority", "tfidf"}
+    assert got["results"]["tfidf"]["target"]["macro_f1"] > got["results"]["majority"]["target"]["macro_f1"]
+    assert "## Per fold" in (tmp_path / "cv.md").read_text()
