@@ -49,7 +49,7 @@ def frame(context: str, text: str, words: int) -> str:
 
     When the quote is not found in the context, the first 2 × `words` words of the context.
     """
-    start = context.translate(_QUOTE_MARKS).find(text.translate(_QUOTE_MARKS)) if text else -1
+    start = _loose_find(context, text) if text else -1
     if start < 0:
         return " ".join(context.split()[:2 * words])
     left = context[:start].split()[-words:]
@@ -133,10 +133,8 @@ def add_contexts(rows: list[dict]) -> None:
 
 
 def _loose_find(haystack: str, needle: str) -> int:
-    """Find needle ignoring differences in quotes and whitespace; -1 if absent."""
-    def norm(s: str) -> str:
-        return s.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
-    return norm(haystack).find(norm(needle))
+    """Find needle ignoring curly versus straight quotation marks; -1 if absent."""
+    return haystack.translate(_QUOTE_MARKS).find(needle.translate(_QUOTE_MARKS))
 
 
 def fingerprint(rows: list[dict]) -> dict:
