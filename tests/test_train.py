@@ -92,10 +92,14 @@ def test_cli_train_bad_label_exits_nonzero(tmp_path):
     assert not (tmp_path / "m").exists()
 
 
-def test_unknown_config_key_is_an_error(tmp_path):
+@pytest.mark.parametrize("text, message", [
+    ("epochs: 1\nlearning_rat: 0.1\n", "unknown key"),
+    ("context_words: -2\n", "context_words must be a whole number >= 0, found -2"),
+])
+def test_bad_config_is_an_error(tmp_path, text, message):
     path = tmp_path / "c.yaml"
-    path.write_text("epochs: 1\nlearning_rat: 0.1\n")
-    with pytest.raises(StanceError, match="unknown key"):
+    path.write_text(text)
+    with pytest.raises(StanceError, match=message):
         load_train_config(path)
 
 
@@ -132,13 +136,6 @@ def test_model_input_and_events():
     events = find_events(rows)
     assert events["a"] == events["b"] != events["c"]
     assert "x" not in events
-
-
-def test_bad_context_words_is_an_error(tmp_path):
-    path = tmp_path / "c.yaml"
-    path.write_text("context_words: -2\n")
-    with pytest.raises(StanceError, match="context_words must be a whole number >= 0, found -2"):
-        load_train_config(path)
 
 
 def test_encoder_layers_keeps_the_first_layers(tmp_path):
