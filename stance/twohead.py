@@ -32,7 +32,7 @@ class TwoHeadModel(PreTrainedModel):
     config_class = PretrainedConfig
     base_model_prefix = "encoder"
     supports_gradient_checkpointing = False
-    _supports_sdpa = True  # the encoder's fused attention: ~15% faster on CPU than eager
+    _supports_sdpa = True  # lets the encoder use fused (SDPA) attention instead of the slower eager default
 
     def __init__(self, config: PretrainedConfig):
         super().__init__(config)

@@ -113,3 +113,17 @@ def test_cross_validation_leaves_one_event_out(tmp_path):
     assert set(got["predictions"][0]) >= {"where", "gold", "majority", "tfidf"}
     assert got["results"]["tfidf"]["target"]["macro_f1"] > got["results"]["majority"]["target"]["macro_f1"]
     assert "## Per fold" in (tmp_path / "cv.md").read_text()
+
+
+def test_model_saved_without_context_window_reads_whole_context(tmp_path):
+    import shutil
+
+    from stance.classify import load_classifier
+
+    old = tmp_path / "old"
+    shutil.copytree(trained_tiny(), old)
+    meta = json.loads((old / "stance_model.json").read_text())
+    del meta["train_config"]["context_words"]
+    (old / "stance_model.json").write_text(json.dumps(meta))
+    assert load_classifier(old).config.context_words == 0
+    assert load_classifier(trained_tiny()).config.context_words == 16
