@@ -26,6 +26,11 @@ def _coherent(targets: list[str], stances: list[str], none: str) -> list[str]:
     return [none if t == none else s for t, s in zip(targets, stances)]
 
 
+def _texts(rows, config: TrainConfig) -> list[str]:
+    """The model input of each row as one string, for the methods that read plain text."""
+    return [joined_input(r, config.use_speaker, config.use_context, config.context_words) for r in rows]
+
+
 def predict_majority(train, test, config, labels):
     t = Counter(r["target"] for r in train).most_common(1)[0][0]
     s = Counter(r["stance"] for r in train).most_common(1)[0][0]
@@ -37,8 +42,7 @@ def predict_tfidf(train, test, config, labels):
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
-    x_train = [joined_input(r, config.use_speaker, config.use_context, config.context_words) for r in train]
-    x_test = [joined_input(r, config.use_speaker, config.use_context, config.context_words) for r in test]
+    x_train, x_test = _texts(train, config), _texts(test, config)
     out = []
     for key in ("target", "stance"):
         clf = make_pipeline(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1),
@@ -61,8 +65,7 @@ def predict_setfit(train, test, config, labels, max_steps: int = 80):
     from setfit import SetFitModel, Trainer, TrainingArguments
 
     base_dir, _ = resolve_base_model(config.base_model, PROJECT_ROOT)
-    x_train = [joined_input(r, config.use_speaker, config.use_context, config.context_words) for r in train]
-    x_test = [joined_input(r, config.use_speaker, config.use_context, config.context_words) for r in test]
+    x_train, x_test = _texts(train, config), _texts(test, config)
 
     def accuracy(pred, ref):  # a callable: the string "accuracy" would call the hub
         return {"accuracy": sum(p == r for p, r in zip(pred, ref)) / max(1, len(ref))}
