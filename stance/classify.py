@@ -29,10 +29,16 @@ def _as_row(item: Union[dict, Statement]) -> dict:
 
 
 class Classifier:
-    """A two-head model with its tokenizer, config and label set, ready to predict."""
+    """A two-head model with its tokenizer, config and label set, ready to predict.
 
-    def __init__(self, model, tokenizer, config, labels: LabelSet, model_id: str = "", threads: Optional[int] = None):
+    With a `lexical` model (TF-IDF + LR, see stance.lexical) and config.tfidf_weight > 0,
+    the probabilities are the weighted average of the two models'.
+    """
+
+    def __init__(self, model, tokenizer, config, labels: LabelSet, model_id: str = "", threads: Optional[int] = None,
+                 lexical=None):
         self.model = model
+        self.lexical = lexical
         self.tokenizer = tokenizer
         self.config = config
         self.labels = labels
@@ -64,6 +70,13 @@ class Classifier:
                 out = self.model(**batch)
                 tprobs[idx] = torch.softmax(out.target_logits.float(), -1).numpy()
                 sprobs[idx] = torch.softmax(out.stance_logits.float(), -1).numpy()
+        weight = self.config.tfidf_weight if self.lexical is not None else 0.0
+        if weight:
+            from stance.traindata import joined_input
+
+            texts = [joined_input(r, self.config.use_speaker, self.config.use_context, self.config.context_words) for r in rows]
+            tprobs = (1 - weight) * tprobs + weight * self.lexical.probabilities(texts, "target", self.targets)
+            sprobs = (1 - weight) * sprobs + weight * self.lexical.probabilities(texts, "stance", self.stances)
         return tprobs, sprobs
 
     def predict(self, statements: Sequence[Union[dict, Statement]], batch_size: int = 64) -> list[Prediction]:
@@ -134,7 +147,16 @@ def load_classifier(model_dir: Union[str, Path, None] = None, int8: Optional[boo
     if use_int8:
         model = quantize(model)
     tokenizer = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
-    return Classifier(model, tokenizer, config, labels, model_id=meta.get("model_id", model_dir.name), threads=threads or config.threads)
+    lexical = None
+    if config.tfidf_weight:
+        from stance.lexical import ARRAYS_FILE, JSON_FILE, load_lexical
+
+        if not (model_dir / JSON_FILE).is_file() or not (model_dir / ARRAYS_FILE).is_file():
+            raise StanceError(f"{model_dir}: tfidf_weight is {config.tfidf_weight} but {JSON_FILE} or {ARRAYS_FILE} is missing; "
+                              "expected the TF-IDF model written by `stance train`")
+        lexical = load_lexical(model_dir)
+    return Classifier(model, tokenizer, config, labels, model_id=meta.get("model_id", model_dir.name),
+                      threads=threads or config.threads, lexical=lexical)
 
 
 def predict_rows(rows: list[dict], classifier: Classifier, batch_size: int = 64) -> Iterable[dict]:

@@ -155,7 +155,7 @@ def evaluate_classifier_command(
     config: Annotated[Optional[Path], typer.Option("--config", help="Training config YAML for cross-validation (default: configs/default.yaml).")] = None,
     data: Annotated[Optional[list[Path]], typer.Option("--data", help="Labelled JSONL file(s); default: the config's data (with --model: required).")] = None,
     cv: Annotated[str, typer.Option("--cv", help="Cross-validation scheme: 'event' = leave one event (articles sharing quotes) out.")] = "event",
-    methods: Annotated[str, typer.Option("--methods", help="Comma-separated methods to compare: majority, tfidf, setfit, finetune.")] = "majority,tfidf,setfit,finetune",
+    methods: Annotated[str, typer.Option("--methods", help="Comma-separated methods to compare: majority, tfidf, setfit, finetune (finetune also reports finetune+tfidf when the config sets tfidf_weight).")] = "majority,tfidf,setfit,finetune",
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Write the full report as JSON to this file.")] = None,
     markdown: Annotated[Optional[Path], typer.Option("--markdown", help="Write the report as Markdown to this file (default: print it).")] = None,
 ) -> None:

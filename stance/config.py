@@ -113,6 +113,7 @@ class TrainConfig:
     context_words: int = 16  # words of the surrounding sentence kept on each side of the quote (0 = the whole context)
     threads: int = 0  # 0 = torch default
     freeze_embeddings: bool = True  # keep the word-embedding matrix fixed: faster, less overfitting on small data
+    tfidf_weight: float = 0.0  # share of a TF-IDF + LR model in the averaged probabilities (0 = the fine-tune alone)
 
     def __post_init__(self) -> None:
         if self.method not in ("finetune", "setfit", "tfidf"):
@@ -125,6 +126,8 @@ class TrainConfig:
                 raise StanceError(f"config: {name} must be a positive integer, found {getattr(self, name)!r}")
         if not isinstance(self.learning_rate, (int, float)) or not 0 < self.learning_rate < 1:
             raise StanceError(f"config: learning_rate must be a number in (0, 1), found {self.learning_rate!r}")
+        if isinstance(self.tfidf_weight, bool) or not isinstance(self.tfidf_weight, (int, float)) or not 0 <= self.tfidf_weight < 1:
+            raise StanceError(f"config: tfidf_weight must be a number in [0, 1), found {self.tfidf_weight!r}")
         if isinstance(self.data, str):
             self.data = [self.data]
 

@@ -34,22 +34,17 @@ def _texts(rows, config: TrainConfig) -> list[str]:
 def predict_majority(train, test, config, labels):
     t = Counter(r["target"] for r in train).most_common(1)[0][0]
     s = Counter(r["stance"] for r in train).most_common(1)[0][0]
-    return [t] * len(test), [s] * len(test)
+    return {"majority": ([t] * len(test), [s] * len(test))}
 
 
 def predict_tfidf(train, test, config, labels):
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
+    from stance.lexical import fit_lexical
 
-    x_train, x_test = _texts(train, config), _texts(test, config)
-    out = []
-    for key in ("target", "stance"):
-        clf = make_pipeline(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1),
-                            LogisticRegression(max_iter=2000, C=10.0, class_weight="balanced"))
-        clf.fit(x_train, [r[key] for r in train])
-        out.append(list(clf.predict(x_test)))
-    return out[0], out[1]
+    lexical = fit_lexical(_texts(train, config), {key: [r[key] for r in train] for key in ("target", "stance")})
+    x_test = _texts(test, config)
+    tprobs = lexical.probabilities(x_test, "target", labels.target_names)
+    sprobs = lexical.probabilities(x_test, "stance", labels.stance_names)
+    return {"tfidf": ([labels.target_names[i] for i in tprobs.argmax(1)], [labels.stance_names[i] for i in sprobs.argmax(1)])}
 
 
 def predict_setfit(train, test, config, labels, max_steps: int = 80):
@@ -78,16 +73,21 @@ def predict_setfit(train, test, config, labels, max_steps: int = 80):
         joint = [f"{r['target']}|{r['stance']}" for r in train]
         Trainer(model=model, args=args, train_dataset=Dataset.from_dict({"text": x_train, "label": joint}), metric=accuracy).train()
     pred = [str(p).split("|", 1) for p in model.predict(x_test, as_numpy=True)]
-    return [p[0] for p in pred], [p[1] for p in pred]
+    return {"setfit": ([p[0] for p in pred], [p[1] for p in pred])}
 
 
 def predict_finetune(train, test, config, labels):
+    """The fine-tune alone and, when config.tfidf_weight > 0, averaged with TF-IDF + LR (the saved model's way)."""
     from stance.classify import Classifier
-    from stance.train import fit_finetune
+    from stance.train import fit_finetune, fit_tfidf
 
     model, tokenizer, _ = fit_finetune(train, config, labels)
-    preds = Classifier(model, tokenizer, config, labels).predict(test)
-    return [p.target for p in preds], [p.stance for p in preds]
+    out = {}
+    for name, lexical in (("finetune", None), ("finetune+tfidf", fit_tfidf(train, config))):
+        if name == "finetune" or lexical is not None:
+            preds = Classifier(model, tokenizer, config, labels, lexical=lexical).predict(test)
+            out[name] = ([p.target for p in preds], [p.stance for p in preds])
+    return out
 
 
 PREDICTORS: dict[str, Callable] = {"majority": predict_majority, "tfidf": predict_tfidf,
@@ -126,8 +126,7 @@ def cross_validate(config: TrainConfig, data: Optional[Sequence[Path]] = None, m
         raise StanceError(f"{', '.join(map(str, paths))}: found {len(names)} event(s) among the non-composed labels; "
                           "leave-one-event-out needs at least two (rows need an 'article' field)")
     log = log or (lambda message: None)
-    folds, preds = [], {m: {"target": [], "stance": []} for m in methods}
-    seconds = {m: 0.0 for m in methods}
+    folds, preds, seconds = [], {}, {}
     gold_t, gold_s, tested = [], [], []
     for number, event in enumerate(names, 1):
         test = [r for r in gold if events.get(r.get("article")) == event]
@@ -139,27 +138,29 @@ def cross_validate(config: TrainConfig, data: Optional[Sequence[Path]] = None, m
         for method in methods:
             log(f"fold {number}/{len(names)} ({event}, {len(test)} test): {method}")
             started = time.perf_counter()
-            t, s = PREDICTORS[method](train, test, config, labels)
-            s = _coherent(t, s, labels.none_label)
-            seconds[method] += time.perf_counter() - started
-            preds[method]["target"] += t
-            preds[method]["stance"] += s
-            fold["methods"][method] = {
-                "target_macro_f1": scores([r["target"] for r in test], t, labels.target_names)["macro_f1"],
-                "stance_macro_f1": scores([r["stance"] for r in test], s, labels.stance_names)["macro_f1"],
-            }
+            results = PREDICTORS[method](train, test, config, labels)  # one method may report variants
+            for name, (t, s) in results.items():
+                s = _coherent(t, s, labels.none_label)
+                seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - started  # variants share one training
+                preds.setdefault(name, {"target": [], "stance": []})
+                preds[name]["target"] += t
+                preds[name]["stance"] += s
+                fold["methods"][name] = {
+                    "target_macro_f1": scores([r["target"] for r in test], t, labels.target_names)["macro_f1"],
+                    "stance_macro_f1": scores([r["stance"] for r in test], s, labels.stance_names)["macro_f1"],
+                }
         folds.append(fold)
         log(f"fold {number} results: " + json.dumps(fold["methods"]))
     results = {m: {"target": scores(gold_t, preds[m]["target"], labels.target_names),
                    "stance": scores(gold_s, preds[m]["stance"], labels.stance_names),
-                   "seconds": round(seconds[m], 1)} for m in methods}
+                   "seconds": round(seconds[m], 1)} for m in preds}
     return {
         "cv": "event", "data": [str(p) for p in paths], "evaluated": len(gold), "supplement": len(supplement),
         "events": {e: sorted(a for a, v in events.items() if v == e) for e in names},
         "config": config.to_dict(), "folds": folds, "results": results,
         "predictions": [{"where": r["where"], "event": events.get(r.get("article")), "speaker": r.get("speaker"), "text": r["text"],
                          "gold": [r["target"], r["stance"]],
-                         **{m: [preds[m]["target"][i], preds[m]["stance"][i]] for m in methods}}
+                         **{m: [preds[m]["target"][i], preds[m]["stance"][i]] for m in preds}}
                         for i, r in enumerate(tested)],
         "note": "macro-F1 over the classes present in the gold labels; composed supplement always in training, never tested",
     }

@@ -17,7 +17,7 @@ from typing import Optional, Sequence
 from stance.basemodel import resolve_base_model, set_offline
 from stance.config import PROJECT_ROOT, LabelSet, TrainConfig, load_labels
 from stance.errors import StanceError
-from stance.traindata import fingerprint, load_labelled, model_input
+from stance.traindata import fingerprint, joined_input, load_labelled, model_input
 
 META_FILE = "stance_model.json"
 METRICS_FILE = "metrics.json"
@@ -150,6 +150,16 @@ def fit_finetune(rows: Sequence[dict], config: TrainConfig, labels: LabelSet, pr
     return model, tokenizer, info
 
 
+def fit_tfidf(rows: Sequence[dict], config: TrainConfig):
+    """The TF-IDF + LR partner of the fine-tune, on the same model input; None when config.tfidf_weight is 0."""
+    if not config.tfidf_weight:
+        return None
+    from stance.lexical import fit_lexical
+
+    texts = [joined_input(r, config.use_speaker, config.use_context, config.context_words) for r in rows]
+    return fit_lexical(texts, {"target": [r["target"] for r in rows], "stance": [r["stance"] for r in rows]})
+
+
 def train(config: TrainConfig, output: Path, data: Optional[Sequence[Path]] = None, progress: bool = True) -> dict:
     """Train the configured model on the labelled files and save it to `output`; returns its metadata."""
     if config.method != "finetune":
@@ -161,7 +171,7 @@ def train(config: TrainConfig, output: Path, data: Optional[Sequence[Path]] = No
     model, tokenizer, info = fit_finetune(rows, config, labels, progress=progress)
     from stance.classify import Classifier
 
-    classifier = Classifier(model, tokenizer, config, labels, model_id="")
+    classifier = Classifier(model, tokenizer, config, labels, model_id="", lexical=fit_tfidf(rows, config))
     train_preds = classifier.predict(rows)
     correct_t = sum(p.target == r["target"] for p, r in zip(train_preds, rows))
     correct_s = sum(p.stance == r["stance"] for p, r in zip(train_preds, rows))
@@ -173,7 +183,7 @@ def train(config: TrainConfig, output: Path, data: Optional[Sequence[Path]] = No
         "label_counts": {"target": _counts(rows, "target"), "stance": _counts(rows, "stance")},
     }
     meta = save_model(model, tokenizer, output, config, labels, rows, paths, info["base_model"], metrics,
-                      extra={"int8_equal": int8 == 1.0})
+                      extra={"int8_equal": int8 == 1.0}, lexical=classifier.lexical)
     return meta
 
 
@@ -182,7 +192,7 @@ def int8_agreement(classifier, rows: Sequence[dict]) -> float:
     from stance.classify import Classifier, quantize
 
     fp32 = classifier.predict(rows)
-    q = Classifier(quantize(classifier.model), classifier.tokenizer, classifier.config, classifier.labels)
+    q = Classifier(quantize(classifier.model), classifier.tokenizer, classifier.config, classifier.labels, lexical=classifier.lexical)
     int8 = q.predict(rows)
     same = sum(a.target == b.target and a.stance == b.stance for a, b in zip(fp32, int8))
     return round(same / max(1, len(rows)), 4)
@@ -196,9 +206,10 @@ def _counts(rows: Sequence[dict], key: str) -> dict:
 
 
 def save_model(model, tokenizer, output: Path, config: TrainConfig, labels: LabelSet, rows, paths, base_meta: dict,
-               metrics: dict, extra: Optional[dict] = None) -> dict:
-    """Write weights, tokenizer, metadata and metrics into `output`."""
+               metrics: dict, extra: Optional[dict] = None, lexical=None) -> dict:
+    """Write weights, tokenizer, the TF-IDF partner (if any), metadata and metrics into `output`."""
     from stance.basemodel import sha256_file
+    from stance.lexical import ARRAYS_FILE, JSON_FILE
 
     output = Path(output)
     if output.exists() and not output.is_dir():
@@ -207,6 +218,10 @@ def save_model(model, tokenizer, output: Path, config: TrainConfig, labels: Labe
     model.save_pretrained(str(output), safe_serialization=True)
     tokenizer.save_pretrained(str(output))
     weights = sha256_file(output / "model.safetensors")
+    for name in (JSON_FILE, ARRAYS_FILE):  # a model retrained without the partner must not keep a stale one
+        (output / name).unlink(missing_ok=True)
+    if lexical is not None:
+        lexical.save(output)
     meta = {
         "format": FORMAT,
         "model_id": f"{output.name}@{weights[:12]}",
@@ -222,6 +237,8 @@ def save_model(model, tokenizer, output: Path, config: TrainConfig, labels: Labe
         "data_fingerprint": fingerprint(rows),
         "base_model": base_meta,
         "weights_sha256": weights,
+        "tfidf": ({"weight": config.tfidf_weight, "files": [JSON_FILE, ARRAYS_FILE],
+                   "sha256": sha256_file(output / ARRAYS_FILE)} if lexical is not None else None),
         **(extra or {}),
     }
     (output / META_FILE).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -102,15 +102,17 @@ def test_cross_validation_leaves_one_event_out(tmp_path):
     composed = [{**r, "composed": True} for r in rows]
     data = write_jsonl(tmp_path / "gold.jsonl", gold + composed)
     report = tmp_path / "cv.json"
-    result = runner.invoke(app, ["evaluate", "classifier", "--config", str(tiny_config(tmp_path)), "--data", str(data),
-                                 "--methods", "majority,tfidf", "--json", str(report), "--markdown", str(tmp_path / "cv.md")])
+    result = runner.invoke(app, ["evaluate", "classifier", "--config", str(tiny_config(tmp_path, tfidf_weight=0.5)),
+                                 "--data", str(data), "--methods", "majority,tfidf,finetune", "--json", str(report),
+                                 "--markdown", str(tmp_path / "cv.md")])
     assert result.exit_code == 0, result.output
     got = json.loads(report.read_text())
     assert sorted(got["events"]) == ["a+b", "c"]  # a and b share their quotes: one fold
     assert [f["test"] for f in got["folds"]] == [20, 3]
     assert got["supplement"] == len(composed)
     assert len(got["predictions"]) == 23
-    assert set(got["predictions"][0]) >= {"where", "gold", "majority", "tfidf"}
+    assert set(got["predictions"][0]) >= {"where", "gold", "majority", "tfidf", "finetune", "finetune+tfidf"}
+    assert list(got["results"]) == ["majority", "tfidf", "finetune", "finetune+tfidf"]
     assert got["results"]["tfidf"]["target"]["macro_f1"] > got["results"]["majority"]["target"]["macro_f1"]
     assert "## Per fold" in (tmp_path / "cv.md").read_text()
 

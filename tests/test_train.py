@@ -95,6 +95,7 @@ def test_cli_train_bad_label_exits_nonzero(tmp_path):
 @pytest.mark.parametrize("text, message", [
     ("epochs: 1\nlearning_rat: 0.1\n", "unknown key"),
     ("context_words: -2\n", "context_words must be a whole number >= 0, found -2"),
+    ("tfidf_weight: 1.5\n", r"tfidf_weight must be a number in \[0, 1\), found 1.5"),
 ])
 def test_bad_config_is_an_error(tmp_path, text, message):
     path = tmp_path / "c.yaml"
@@ -148,3 +149,39 @@ def test_encoder_layers_keeps_the_first_layers(tmp_path):
     assert len(load_classifier(tmp_path / "m").predict(toy_rows()[:3])) == 3
     with pytest.raises(StanceError, match="encoder_layers 5 exceeds the base model's 2 layers"):
         train(load_train_config(tiny_config(tmp_path, encoder_layers=5)), tmp_path / "n", data=[data], progress=False)
+
+
+def test_tfidf_partner_saved_loaded_and_averaged(tmp_path):
+    import numpy as np
+
+    from stance.classify import Classifier, load_classifier
+    from stance.train import train
+
+    data = write_jsonl(tmp_path / "toy.jsonl", toy_rows())
+    meta = train(load_train_config(tiny_config(tmp_path, tfidf_weight=0.5)), tmp_path / "m", data=[data], progress=False)
+    assert meta["tfidf"]["weight"] == 0.5
+    assert (tmp_path / "m" / "lexical.json").is_file() and (tmp_path / "m" / "lexical.safetensors").is_file()
+    both = load_classifier(tmp_path / "m")
+    alone = Classifier(both.model, both.tokenizer, both.config, both.labels)  # same encoder, no partner
+    rows = toy_rows()
+    mixed_t, mixed_s = both.probabilities(rows)
+    own_t, own_s = alone.probabilities(rows)
+    texts = [r["speaker"] + ": " + r["text"] for r in rows]
+    lexical_s = both.lexical.probabilities(texts, "stance", both.stances)
+    assert np.allclose(mixed_s, 0.5 * own_s + 0.5 * lexical_s, atol=1e-5)
+    assert np.allclose(mixed_t.sum(1), 1, atol=1e-4)
+    # retraining the same directory without the partner removes its files
+    train(load_train_config(tiny_config(tmp_path)), tmp_path / "m", data=[data], progress=False)
+    assert not (tmp_path / "m" / "lexical.json").exists()
+    assert load_classifier(tmp_path / "m").lexical is None
+
+
+def test_missing_tfidf_partner_is_a_clear_error(tmp_path):
+    from stance.classify import load_classifier
+    from stance.train import train
+
+    data = write_jsonl(tmp_path / "toy.jsonl", toy_rows())
+    train(load_train_config(tiny_config(tmp_path, tfidf_weight=0.3)), tmp_path / "m", data=[data], progress=False)
+    (tmp_path / "m" / "lexical.safetensors").unlink()
+    with pytest.raises(StanceError, match="tfidf_weight is 0.3 but lexical.json or lexical.safetensors is missing"):
+        load_classifier(tmp_path / "m")
