@@ -137,8 +137,8 @@ def load_classifier(model_dir: Union[str, Path, None] = None, int8: Optional[boo
     from stance.twohead import load_saved
 
     settings = meta.get("train_config")
-    if isinstance(settings, dict):  # models saved before the quote window existed read the whole context
-        settings = {"context_words": 0, **settings}
+    if isinstance(settings, dict):  # models saved before these settings existed: whole context, no TF-IDF partner
+        settings = {"context_words": 0, "tfidf_weight": 0.0, **settings}
     config = train_config_from_dict(settings, f"{model_dir / META_FILE} train_config")
     labels = labels_from_dict(meta.get("labels"), f"{model_dir / META_FILE} labels")
     model = load_saved(str(model_dir))

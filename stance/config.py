@@ -113,7 +113,7 @@ class TrainConfig:
     context_words: int = 16  # words of the surrounding sentence kept on each side of the quote (0 = the whole context)
     threads: int = 0  # 0 = torch default
     freeze_embeddings: bool = True  # keep the word-embedding matrix fixed: faster, less overfitting on small data
-    tfidf_weight: float = 0.0  # share of a TF-IDF + LR model in the averaged probabilities (0 = the fine-tune alone)
+    tfidf_weight: float = 0.5  # share of a TF-IDF + LR model in the averaged probabilities (0 = the fine-tune alone)
 
     def __post_init__(self) -> None:
         if self.method not in ("finetune", "setfit", "tfidf"):

@@ -64,7 +64,7 @@ def tiny_base() -> Path:
 
 def tiny_config(tmp: Path, epochs: int = 1, **extra) -> Path:
     settings = {"base_model": str(tiny_base()), "epochs": epochs, "learning_rate": 1e-3, "batch_size": 8,
-                "max_length": 48, "seed": 7, "freeze_embeddings": False, "data": [], **extra}
+                "max_length": 48, "seed": 7, "freeze_embeddings": False, "tfidf_weight": 0.0, "data": [], **extra}
     path = tmp / "tiny.yaml"
     path.write_text(yaml.safe_dump(settings), encoding="utf-8")
     return path

@@ -117,7 +117,7 @@ def test_cross_validation_leaves_one_event_out(tmp_path):
     assert "## Per fold" in (tmp_path / "cv.md").read_text()
 
 
-def test_model_saved_without_context_window_reads_whole_context(tmp_path):
+def test_model_saved_before_window_and_partner_loads_as_it_was_trained(tmp_path):
     import shutil
 
     from stance.classify import load_classifier
@@ -126,6 +126,8 @@ def test_model_saved_without_context_window_reads_whole_context(tmp_path):
     shutil.copytree(trained_tiny(), old)
     meta = json.loads((old / "stance_model.json").read_text())
     del meta["train_config"]["context_words"]
+    del meta["train_config"]["tfidf_weight"]
     (old / "stance_model.json").write_text(json.dumps(meta))
     assert load_classifier(old).config.context_words == 0
+    assert load_classifier(old).config.tfidf_weight == 0.0 and load_classifier(old).lexical is None
     assert load_classifier(trained_tiny()).config.context_words == 16
