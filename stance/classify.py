@@ -72,9 +72,9 @@ class Classifier:
                 sprobs[idx] = torch.softmax(out.stance_logits.float(), -1).numpy()
         weight = self.config.tfidf_weight if self.lexical is not None else 0.0
         if weight:
-            from stance.traindata import joined_input
+            from stance.traindata import joined_inputs
 
-            texts = [joined_input(r, self.config.use_speaker, self.config.use_context, self.config.context_words) for r in rows]
+            texts = joined_inputs(rows, self.config)
             tprobs = (1 - weight) * tprobs + weight * self.lexical.probabilities(texts, "target", self.targets)
             sprobs = (1 - weight) * sprobs + weight * self.lexical.probabilities(texts, "stance", self.stances)
         return tprobs, sprobs

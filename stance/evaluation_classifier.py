@@ -17,18 +17,13 @@ from typing import Callable, Optional, Sequence
 
 from stance.config import PROJECT_ROOT, LabelSet, TrainConfig, load_labels
 from stance.errors import StanceError
-from stance.traindata import find_events, joined_input, load_labelled
+from stance.traindata import find_events, joined_inputs, load_labelled
 
 METHODS = ("majority", "tfidf", "setfit", "finetune")
 
 
 def _coherent(targets: list[str], stances: list[str], none: str) -> list[str]:
     return [none if t == none else s for t, s in zip(targets, stances)]
-
-
-def _texts(rows, config: TrainConfig) -> list[str]:
-    """The model input of each row as one string, for the methods that read plain text."""
-    return [joined_input(r, config.use_speaker, config.use_context, config.context_words) for r in rows]
 
 
 def predict_majority(train, test, config, labels):
@@ -40,8 +35,8 @@ def predict_majority(train, test, config, labels):
 def predict_tfidf(train, test, config, labels):
     from stance.lexical import fit_lexical
 
-    lexical = fit_lexical(_texts(train, config), {key: [r[key] for r in train] for key in ("target", "stance")})
-    x_test = _texts(test, config)
+    lexical = fit_lexical(joined_inputs(train, config), {key: [r[key] for r in train] for key in ("target", "stance")})
+    x_test = joined_inputs(test, config)
     tprobs = lexical.probabilities(x_test, "target", labels.target_names)
     sprobs = lexical.probabilities(x_test, "stance", labels.stance_names)
     return {"tfidf": ([labels.target_names[i] for i in tprobs.argmax(1)], [labels.stance_names[i] for i in sprobs.argmax(1)])}
@@ -60,7 +55,7 @@ def predict_setfit(train, test, config, labels, max_steps: int = 80):
     from setfit import SetFitModel, Trainer, TrainingArguments
 
     base_dir, _ = resolve_base_model(config.base_model, PROJECT_ROOT)
-    x_train, x_test = _texts(train, config), _texts(test, config)
+    x_train, x_test = joined_inputs(train, config), joined_inputs(test, config)
 
     def accuracy(pred, ref):  # a callable: the string "accuracy" would call the hub
         return {"accuracy": sum(p == r for p, r in zip(pred, ref)) / max(1, len(ref))}
@@ -82,11 +77,13 @@ def predict_finetune(train, test, config, labels):
     from stance.train import fit_finetune, fit_tfidf
 
     model, tokenizer, _ = fit_finetune(train, config, labels)
+    variants = {"finetune": None}
+    if config.tfidf_weight:
+        variants["finetune+tfidf"] = fit_tfidf(train, config)
     out = {}
-    for name, lexical in (("finetune", None), ("finetune+tfidf", fit_tfidf(train, config))):
-        if name == "finetune" or lexical is not None:
-            preds = Classifier(model, tokenizer, config, labels, lexical=lexical).predict(test)
-            out[name] = ([p.target for p in preds], [p.stance for p in preds])
+    for name, lexical in variants.items():
+        preds = Classifier(model, tokenizer, config, labels, lexical=lexical).predict(test)
+        out[name] = ([p.target for p in preds], [p.stance for p in preds])
     return out
 
 

@@ -13,7 +13,6 @@ from typing import Sequence
 
 JSON_FILE = "lexical.json"
 ARRAYS_FILE = "lexical.safetensors"
-TASKS = ("target", "stance")
 
 
 def _vectorizer(vocabulary=None):

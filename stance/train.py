@@ -17,7 +17,7 @@ from typing import Optional, Sequence
 from stance.basemodel import resolve_base_model, set_offline
 from stance.config import PROJECT_ROOT, LabelSet, TrainConfig, load_labels
 from stance.errors import StanceError
-from stance.traindata import fingerprint, joined_input, load_labelled, model_input
+from stance.traindata import fingerprint, joined_inputs, load_labelled, model_input
 
 META_FILE = "stance_model.json"
 METRICS_FILE = "metrics.json"
@@ -156,8 +156,7 @@ def fit_tfidf(rows: Sequence[dict], config: TrainConfig):
         return None
     from stance.lexical import fit_lexical
 
-    texts = [joined_input(r, config.use_speaker, config.use_context, config.context_words) for r in rows]
-    return fit_lexical(texts, {"target": [r["target"] for r in rows], "stance": [r["stance"] for r in rows]})
+    return fit_lexical(joined_inputs(rows, config), {"target": [r["target"] for r in rows], "stance": [r["stance"] for r in rows]})
 
 
 def train(config: TrainConfig, output: Path, data: Optional[Sequence[Path]] = None, progress: bool = True) -> dict:

@@ -63,6 +63,11 @@ def joined_input(row: dict, use_speaker: bool = True, use_context: bool = True, 
     return first if second is None else first + SEP + second
 
 
+def joined_inputs(rows: Iterable[dict], config) -> list[str]:
+    """joined_input of each row with a TrainConfig's input settings (TF-IDF and SetFit read this)."""
+    return [joined_input(r, config.use_speaker, config.use_context, config.context_words) for r in rows]
+
+
 def load_labelled(paths: Iterable[Path], labels: LabelSet, derive_context: bool = True) -> list[dict]:
     """Read labelled statements from JSONL files and check every label against the config.
 
