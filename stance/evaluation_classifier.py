@@ -15,7 +15,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
-from stance.config import PROJECT_ROOT, LabelSet, TrainConfig, load_labels
+from stance.config import PROJECT_ROOT, TrainConfig, load_labels
 from stance.errors import StanceError
 from stance.traindata import find_events, joined_inputs, load_labelled
 

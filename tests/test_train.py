@@ -12,7 +12,7 @@ from stance.cli import app
 from stance.config import load_labels, load_train_config
 from stance.errors import StanceError
 from stance.traindata import find_events, load_labelled, model_input
-from _tiny import tiny_base, tiny_config, toy_rows, trained_tiny, write_jsonl
+from _tiny import tiny_config, toy_rows, trained_tiny, write_jsonl
 
 runner = CliRunner()
 
