@@ -174,7 +174,7 @@ def train(config: TrainConfig, output: Path, data: Optional[Sequence[Path]] = No
     train_preds = classifier.predict(rows)
     correct_t = sum(p.target == r["target"] for p, r in zip(train_preds, rows))
     correct_s = sum(p.stance == r["stance"] for p, r in zip(train_preds, rows))
-    int8 = int8_agreement(classifier, rows)
+    int8 = int8_agreement(classifier, rows, train_preds)
     metrics = {
         "int8_argmax_agreement": int8,
         "train_loss": info["train_loss"], "train_seconds": info["train_seconds"], "steps": info["steps"],
@@ -186,11 +186,14 @@ def train(config: TrainConfig, output: Path, data: Optional[Sequence[Path]] = No
     return meta
 
 
-def int8_agreement(classifier, rows: Sequence[dict]) -> float:
-    """Fraction of rows whose target and stance argmax stay equal under dynamic int8."""
+def int8_agreement(classifier, rows: Sequence[dict], fp32=None) -> float:
+    """Fraction of rows whose target and stance argmax stay equal under dynamic int8.
+
+    `fp32`: the classifier's predictions for `rows`, when the caller already has them.
+    """
     from stance.classify import Classifier, quantize
 
-    fp32 = classifier.predict(rows)
+    fp32 = fp32 if fp32 is not None else classifier.predict(rows)
     q = Classifier(quantize(classifier.model), classifier.tokenizer, classifier.config, classifier.labels, lexical=classifier.lexical)
     int8 = q.predict(rows)
     same = sum(a.target == b.target and a.stance == b.stance for a, b in zip(fp32, int8))
@@ -236,8 +239,9 @@ def save_model(model, tokenizer, output: Path, config: TrainConfig, labels: Labe
         "data_fingerprint": fingerprint(rows),
         "base_model": base_meta,
         "weights_sha256": weights,
-        "tfidf": ({"weight": config.tfidf_weight, "files": [JSON_FILE, ARRAYS_FILE],
-                   "sha256": sha256_file(output / ARRAYS_FILE)} if lexical is not None else None),
+        "tfidf": ({"weight": config.tfidf_weight,
+                   "sha256": {name: sha256_file(output / name) for name in (JSON_FILE, ARRAYS_FILE)}}
+                  if lexical is not None else None),
         **(extra or {}),
     }
     (output / META_FILE).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
