@@ -130,6 +130,26 @@ def report_command(
     typer.echo(f"Wrote {', '.join(p.name for p in paths)} to {out}/")
 
 
+
+@app.command("agreement")
+def agreement_command(
+    first: Annotated[Path, typer.Argument(help="The first annotation (JSONL with speaker, target and/or stance).")],
+    second: Annotated[Path, typer.Argument(help="The second annotation of the same statements (same ids, or same rows in the same order).")],
+    json_path: Annotated[Optional[Path], typer.Option("--json", help="Write the full report (per field, confusion pairs, disagreeing rows) as JSON here.")] = None,
+) -> None:
+    """Agreement of two annotators: percent agreement, Cohen's kappa and Krippendorff's alpha per field."""
+    import json
+
+    from stance.config import load_labels
+    from stance.review.agreement import agreement, summary_lines
+
+    report = agreement(first, second, load_labels())
+    for line in summary_lines(report):
+        typer.echo(line)
+    if json_path is not None:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
 # --- classifier: train / evaluate classifier / predict (issue 4) -------------------------------
 
 @app.command("train")
