@@ -150,6 +150,26 @@ def agreement_command(
         json_path.parent.mkdir(parents=True, exist_ok=True)
         json_path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
+
+@app.command("export")
+def export_command(
+    fmt: Annotated[str, typer.Option("--format", help="dna (DNA statement table, CSV), graphml (Gephi, visone, networkx) or csv (edge list).")],
+    out: Annotated[Path, typer.Option("--out", help="File to write.")],
+    db: Annotated[Optional[Path], typer.Option("--db", help="Statement store written by `stance analyze` (default: stance.db).")] = None,
+    congruence: Annotated[bool, typer.Option("--congruence", help="With graphml: the actor x actor network (edges weighted by shared target-stance pairs) instead of actor x target.")] = False,
+    actor: Annotated[Optional[str], typer.Option("--actor", help="Only this speaker (as in `stance report`).")] = None,
+    target: Annotated[Optional[str], typer.Option("--target", help="Only this target (as in `stance report`).")] = None,
+    since: Annotated[Optional[str], typer.Option("--since", help="Only statements dated on or after this date.")] = None,
+    until: Annotated[Optional[str], typer.Option("--until", help="Only statements dated on or before this date.")] = None,
+) -> None:
+    """Export actor x target networks and statements for DNA, Gephi, visone or networkx."""
+    from stance.export import export_network
+    from stance.store import DEFAULT_DB
+
+    written = export_network(db or DEFAULT_DB, fmt, out, congruence_network=congruence, actor=actor, target=target,
+                             since=since, until=until)
+    typer.echo(f"wrote {written['count']} {written['unit']} from {written['utterances']} utterances to {written['path']}")
+
 # --- classifier: train / evaluate classifier / predict (issue 4) -------------------------------
 
 @app.command("train")
