@@ -94,6 +94,7 @@ def _evidence(u: dict) -> dict:
         "confidence": u["confidence"],
         "quote": u["text"],
         "sources": [{k: s[k] for k in ("article", "date", "source", "title", "url")} for s in u["sources"]],
+        "human": u.get("human", False),
     }
 
 

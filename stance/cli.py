@@ -38,6 +38,8 @@ app = typer.Typer(
 )
 evaluate_app = typer.Typer(help="Measure the extractor or the classifier against labelled data.", no_args_is_help=True)
 app.add_typer(evaluate_app, name="evaluate")
+review_app = typer.Typer(help="The analyst loop: review what the tool is least sure of; human labels win.", no_args_is_help=True)
+app.add_typer(review_app, name="review")
 
 PathsArg = Annotated[list[Path], typer.Argument(help="Article files or directories (.txt, .jsonl, .csv), read recursively.")]
 ManifestOpt = Annotated[Optional[Path], typer.Option("--manifest", help="JSONL of per-article metadata (article, date, date_precision, source, title, url).")]
@@ -169,6 +171,40 @@ def export_command(
     written = export_network(db or DEFAULT_DB, fmt, out, congruence_network=congruence, actor=actor, target=target,
                              since=since, until=until)
     typer.echo(f"wrote {written['count']} {written['unit']} from {written['utterances']} utterances to {written['path']}")
+
+
+DbOpt = Annotated[Optional[Path], typer.Option("--db", help="Statement store written by `stance analyze` (default: stance.db).")]
+
+
+@review_app.command("queue")
+def review_queue_command(
+    db: DbOpt = None,
+    n: Annotated[int, typer.Option("--n", help="How many statements to queue.")] = 50,
+    out: Annotated[Path, typer.Option("--out", help="JSONL file to write; fill in target and stance, then `stance review import` it.")] = Path("queue.jsonl"),
+) -> None:
+    """Write the statements most worth a human look: lone witnesses of a change, then the least confident."""
+    from stance.review.queue import build_queue, write_queue
+    from stance.store import DEFAULT_DB
+
+    rows = build_queue(db or DEFAULT_DB, n)
+    write_queue(rows, out)
+    typer.echo(f"queued {len(rows)} statement(s) from {len({r['speaker'] for r in rows})} speaker(s) -> {out}")
+
+
+@review_app.command("import")
+def review_import_command(
+    file: Annotated[Path, typer.Argument(help="Reviewed JSONL: id, target, stance (speaker, \"statement\": false optional).")],
+    db: DbOpt = None,
+    annotator: Annotated[Optional[str], typer.Option("--annotator", help="Who reviewed (default: the login name).")] = None,
+) -> None:
+    """Store reviewed labels; they win over the model's in every report."""
+    from stance.config import load_labels
+    from stance.review.importer import import_reviews
+    from stance.store import DEFAULT_DB
+
+    done = import_reviews(file, db or DEFAULT_DB, load_labels(), annotator)
+    typer.echo(f"imported {done['imported']} review(s) by {done['annotator']} "
+               f"({done['not_statements']} marked not a statement); run `stance report` to see them")
 
 # --- classifier: train / evaluate classifier / predict (issue 4) -------------------------------
 

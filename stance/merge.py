@@ -177,8 +177,9 @@ def _source(row: dict) -> dict:
 
 def _utterance(members: list[dict], none_label: str) -> dict:
     members = sorted(members, key=lambda r: (_sort_key(date_bounds(r.get("date"))), str(r.get("article")), r.get("start") or 0))
-    target, target_conf, target_dist = _vote(members, "target")
-    stance, stance_conf, stance_dist = _vote(members, "stance")
+    voters = [r for r in members if r.get("human")] or members  # a reviewer's label outweighs any model's
+    target, target_conf, target_dist = _vote(voters, "target")
+    stance, stance_conf, stance_dist = _vote(voters, "stance")
     if target == none_label:
         stance, stance_conf = none_label, target_conf
     dated = [r for r in members if date_bounds(r.get("date"))]
@@ -204,6 +205,7 @@ def _utterance(members: list[dict], none_label: str) -> dict:
         "stance_probs": stance_dist,
         "statement_ids": ids,
         "sources": sources,
+        "human": any(r.get("human") for r in members),  # a reviewer's label decided the vote
     }
 
 

@@ -23,7 +23,7 @@ CSV_COLUMNS = (
     "statement_id", "utterance_id", "article", "date", "date_precision", "source", "title", "url",
     "speaker", "speaker_mention", "kind", "text", "target", "stance", "target_confidence", "stance_confidence",
     "utterance_target", "utterance_stance", "utterance_confidence", "utterance_sources", "utterance_articles",
-    "model_id", "start", "end",
+    "model_id", "start", "end", "human", "model_target", "model_stance", "annotator",
 )
 
 
@@ -183,6 +183,10 @@ def _write_csv(result: dict, path: Path) -> None:
                 "model_id": row.get("model_id") or "",
                 "start": row.get("start", ""),
                 "end": row.get("end", ""),
+                "human": "yes" if row.get("human") else "",
+                "model_target": row.get("model_target") or "",
+                "model_stance": row.get("model_stance") or "",
+                "annotator": row.get("annotator") or "",
             })
 
 
@@ -215,7 +219,7 @@ def _sources_text(sources: list[dict]) -> str:
 
 def _evidence_line(e: dict, with_stance: bool = True) -> str:
     when = e.get("date") or "undated"
-    label = f"**{e['stance']}** ({e['confidence']:.2f}) · " if with_stance else ""
+    label = f"**{e['stance']}** ({'reviewed' if e.get('human') else format(e['confidence'], '.2f')}) · " if with_stance else ""
     return f"- {when} · {label}{_quote(e['quote'])} — {_sources_text(e['sources'])}"
 
 

@@ -23,9 +23,10 @@ from typing import Iterable, Iterator, Optional
 
 from stance.errors import StanceError
 from stance.records import Article, Prediction, Statement
+from stance.store_reviews import REVIEWS_SCHEMA, ReviewTables
 
 DEFAULT_DB = Path("stance.db")
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: reviews (human labels); a version-1 file gains the table on open
 DEFAULT_TIMEOUT = 3.0  # seconds to wait for another process's lock
 
 # Article fields whose change makes a stored article "changed" (origin is not one:
@@ -73,7 +74,7 @@ CREATE TABLE predictions (
     PRIMARY KEY (statement, model_id)
 );
 CREATE INDEX predictions_model ON predictions(model_id);
-"""
+""" + ";\n" + REVIEWS_SCHEMA
 
 
 def _now() -> str:
@@ -114,7 +115,7 @@ def _guarded(method):
     return wrapper
 
 
-class Store:
+class Store(ReviewTables):
     """A statement store in one SQLite file; use as a context manager.
 
     `create=False` refuses to create a missing file (for read-only commands such
@@ -184,6 +185,11 @@ class Store:
                             db.execute(statement)
                     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             return
+        if version == 1:
+            with self._write() as db:
+                db.execute(REVIEWS_SCHEMA)
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            return
         raise StanceError(f"{self.path}: database schema version {version} is not supported; expected {SCHEMA_VERSION}")
 
     @contextmanager
@@ -221,7 +227,9 @@ class Store:
         this article changes.
         """
         ids: list[int] = []
+        statements = list(statements)
         with self._write() as db:
+            reviewed = self._reviews_of_article(db, article.id)
             db.execute("DELETE FROM articles WHERE id = ?", (article.id,))  # cascades to statements, predictions
             db.execute(
                 "INSERT INTO articles (id, content_hash, date, date_precision, source, title, url, origin, stored_at) "
@@ -242,6 +250,8 @@ class Store:
                      statement.start, statement.end, statement.context, statement.date, statement.date_precision),
                 )
                 ids.append(cursor.lastrowid)
+            if reviewed:
+                self._restore_reviews(db, reviewed, [(i, st.text) for i, st in zip(ids, statements)])
         return ids
 
     @_guarded
@@ -335,41 +345,50 @@ class Store:
 
         Keys: statement_id, article, speaker, speaker_mention, text, kind, start,
         end, context, date, date_precision, source, title, url, origin, model_id,
-        target, stance, target_probs, stance_probs.
+        target, stance, target_probs, stance_probs, human (a reviewer's labels
+        stand in target, stance and speaker; the model's in model_target,
+        model_stance, model_speaker), annotator. Statements a reviewer marked as
+        not statements are left out.
         """
         model_id = model_id or self.latest_model_id()
         if model_id is None:
             return []
         sql = (
-            'SELECT s.id AS statement_id, s.article, s.speaker, s.speaker_mention, s.text, s.kind, s."start", '
-            's."end", s.context, '
+            'SELECT s.id AS statement_id, s.article, COALESCE(r.speaker, s.speaker) AS speaker, s.speaker AS model_speaker, '
+            's.speaker_mention, s.text, s.kind, s."start", s."end", s.context, '
             "CASE WHEN s.date IS NULL THEN a.date ELSE s.date END AS date, "
             "CASE WHEN s.date IS NULL THEN a.date_precision ELSE s.date_precision END AS date_precision, "
-            "a.source, a.title, a.url, a.origin, p.model_id, p.target, p.stance, p.probabilities "
+            "a.source, a.title, a.url, a.origin, p.model_id, COALESCE(r.target, p.target) AS target, "
+            "COALESCE(r.stance, p.stance) AS stance, p.target AS model_target, p.stance AS model_stance, "
+            "p.probabilities, r.target IS NOT NULL AS human, r.annotator "
             "FROM statements s JOIN articles a ON a.id = s.article "
             "JOIN predictions p ON p.statement = s.id AND p.model_id = ? "
+            "LEFT JOIN reviews r ON r.statement = s.id "
         )
-        where, args = [], [model_id]
+        where, args = ["(r.is_statement IS NULL OR r.is_statement = 1)"], [model_id]
         if actor is not None:
-            where.append("s.speaker = ? COLLATE NOCASE")
+            where.append("COALESCE(r.speaker, s.speaker) = ? COLLATE NOCASE")
             args.append(actor)
         if target is not None:
-            where.append("p.target = ? COLLATE NOCASE")
+            where.append("COALESCE(r.target, p.target) = ? COLLATE NOCASE")
             args.append(target)
         if article is not None:
             where.append("s.article = ?")
             args.append(article)
-        if where:
-            sql += "WHERE " + " AND ".join(where) + " "
+        sql += "WHERE " + " AND ".join(where) + " "
         sql += "ORDER BY s.id"
         rows = []
         for r in self._db.execute(sql, args):
             row = dict(r)
+            row["human"] = bool(row["human"])
             try:
                 probabilities = json.loads(row.pop("probabilities") or "{}")
             except json.JSONDecodeError:
                 probabilities = {}
             row["target_probs"] = probabilities.get("target") or {}
             row["stance_probs"] = probabilities.get("stance") or {}
+            if row["human"]:  # a reviewer's label is certain: the evidence weighs it as such
+                row["model_target_probs"], row["model_stance_probs"] = row["target_probs"], row["stance_probs"]
+                row["target_probs"], row["stance_probs"] = {row["target"]: 1.0}, {row["stance"]: 1.0}
             rows.append(row)
         return rows
