@@ -9,7 +9,14 @@ target_probs, stance_probs, ...). Nothing here touches a file or a model.
    several sources, labelled by a probability-weighted vote of its statements.
 2. aggregate: per actor x target, a chronological timeline, the stance
    distribution per period (day, month or year), the latest position and the
-   changes between consecutive periods whose dominant stance differs.
+   changes between consecutive periods whose top stances share nothing.
+
+A period's top stances are the stances other than none said in the most
+utterances (several when tied); its "dominant" stance, the one shown, is one of
+them (the tie broken by summed confidence, then the later utterance). A change
+whose side rests on too little (ChangeRule) is tentative and kept apart from
+the firm ones. stance.evaluation_positions scores exactly these cells and
+changes against gold labels.
 
 Undated statements stay undated (never given a date); speaker "unknown" is
 listed apart; statements whose target is the none label are kept (for
@@ -19,14 +26,32 @@ statements.csv) but not aggregated into positions.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from typing import Iterable, Optional
 
 from stance.errors import StanceError
 from stance.merge import (  # noqa: F401  (re-exported: the public API lives here too)
     MAX_DAYS, MERGE_THRESHOLD, NONE_LABEL, PERIODS, STANCE_ORDER, STRICT_THRESHOLD, UNKNOWN_SPEAKER,
-    check_period, date_bounds, merge_utterances, normalise_text, parse_date_filter, period_key, strip_quotes,
-    text_similarity,
+    check_period, date_bounds, merge_utterances, normalise_text, parse_date_filter, period_key, statement_confidence,
+    strip_quotes, text_similarity,
 )
+
+
+@dataclass(frozen=True)
+class ChangeRule:
+    """When a change is only tentative: one of its sides has fewer than
+    min_utterances utterances AND their mean label confidence is below
+    min_confidence. The defaults were chosen by measuring change precision and
+    recall on the labelled seeds (README, docs/measurements/positions_*)."""
+
+    min_utterances: int = 2
+    min_confidence: float = 0.7
+
+    def weak(self, side: dict) -> bool:
+        return side["utterances"] < self.min_utterances and side["confidence"] < self.min_confidence
+
+
+DEFAULT_RULE = ChangeRule()
 
 
 # -- filtering -----------------------------------------------------------------
@@ -98,6 +123,16 @@ def _evidence(u: dict) -> dict:
     }
 
 
+def top_stances(counts: dict, none_label: str = NONE_LABEL) -> list[str]:
+    """The stances other than none said in the most utterances (all of them when
+    tied), in display order; empty when every utterance takes no position."""
+    positions = {k: v for k, v in counts.items() if k != none_label and v > 0}
+    if not positions:
+        return []
+    best = max(positions.values())
+    return sorted((k for k, v in positions.items() if v == best), key=stance_sort_key)
+
+
 def _period_entry(key: str, utterances: list[dict], none_label: str) -> dict:
     counts, distribution = _distribution(utterances)
     dominant = _dominant(utterances, none_label)
@@ -107,12 +142,30 @@ def _period_entry(key: str, utterances: list[dict], none_label: str) -> dict:
         "counts": counts,
         "distribution": distribution,
         "dominant": dominant,
+        "top": top_stances(counts, none_label),
         "mixed": len(positions) > 1,
         "utterances": [u["id"] for u in utterances],
     }
 
 
-def _position(actor: str, target: str, utterances: list[dict], period: str, none_label: str) -> dict:
+def _side(utterances: list[dict], top: list[str]) -> tuple[list[dict], dict]:
+    """The utterances behind one side of a change (those with a top stance) and
+    what they amount to: how many, from how many articles, how sure the labels are."""
+    behind = [u for u in utterances if u["stance"] in top]
+    confidences = [u.get("label_confidence", u["confidence"]) for u in behind]
+    return behind, {
+        "utterances": len(behind),
+        "sources": len({s["article"] for u in behind for s in u["sources"]}),
+        "confidence": round(sum(confidences) / len(confidences), 4) if confidences else 0.0,
+    }
+
+
+def _stances_text(top: list[str]) -> str:
+    return "/".join(top)
+
+
+def _position(actor: str, target: str, utterances: list[dict], period: str, none_label: str,
+              rule: ChangeRule = DEFAULT_RULE) -> dict:
     dated = [u for u in utterances if date_bounds(u["date"])]
     undated = [u for u in utterances if not date_bounds(u["date"])]
     by_period: dict[str, list[dict]] = defaultdict(list)
@@ -123,25 +176,30 @@ def _position(actor: str, target: str, utterances: list[dict], period: str, none
     undated_entry = _period_entry("undated", undated, none_label) if undated else None
     counts, distribution = _distribution(utterances)
 
-    changes = []
+    changes, tentative = [], []
     previous = None
     for entry in periods:
-        if entry["dominant"] is None:
+        if not entry["top"]:
             continue
-        if previous is not None and entry["dominant"] != previous["dominant"]:
-            quotes_from = [_evidence(u) for u in by_period[previous["period"]] if u["stance"] == previous["dominant"]]
-            quotes_to = [_evidence(u) for u in by_period[entry["period"]] if u["stance"] == entry["dominant"]]
-            changes.append({
+        if previous is not None and not set(entry["top"]) & set(previous["top"]):
+            quotes_from, side_from = _side(by_period[previous["period"]], previous["top"])
+            quotes_to, side_to = _side(by_period[entry["period"]], entry["top"])
+            weak = rule.weak(side_from) or rule.weak(side_to)
+            (tentative if weak else changes).append({
                 "actor": actor,
                 "target": target,
                 "from_period": previous["period"],
                 "from_stance": previous["dominant"],
+                "from_top": previous["top"],
                 "to_period": entry["period"],
                 "to_stance": entry["dominant"],
-                "text": f"{actor} on {target}: {previous['dominant']} ({previous['period']}) → "
-                        f"{entry['dominant']} ({entry['period']})",
-                "evidence_from": quotes_from,
-                "evidence_to": quotes_to,
+                "to_top": entry["top"],
+                "text": f"{actor} on {target}: {_stances_text(previous['top'])} ({previous['period']}) → "
+                        f"{_stances_text(entry['top'])} ({entry['period']})",
+                "support": {"from": side_from, "to": side_to},
+                "tentative": weak,
+                "evidence_from": [_evidence(u) for u in quotes_from],
+                "evidence_to": [_evidence(u) for u in quotes_to],
             })
         previous = entry
 
@@ -166,13 +224,15 @@ def _position(actor: str, target: str, utterances: list[dict], period: str, none
         "undated": undated_entry,
         "latest": latest,
         "changes": changes,
+        "tentative_changes": tentative,
         "timeline": [_evidence(u) for u in dated + undated],
     }
 
 
 def aggregate(rows: Iterable[dict], *, period: str = "month", actor: Optional[str] = None,
               target: Optional[str] = None, since: Optional[str] = None, until: Optional[str] = None,
-              none_label: str = NONE_LABEL, threshold: float = MERGE_THRESHOLD, max_days: int = MAX_DAYS) -> dict:
+              none_label: str = NONE_LABEL, threshold: float = MERGE_THRESHOLD, max_days: int = MAX_DAYS,
+              rule: ChangeRule = DEFAULT_RULE) -> dict:
     """Merge, filter and aggregate labelled rows into positions.
 
     Filters: actor (case-insensitive; a part of the name matches when no name
@@ -184,7 +244,10 @@ def aggregate(rows: Iterable[dict], *, period: str = "month", actor: Optional[st
     Returns a dict: period, filters, utterances (all kept, merged), statements
     (input rows of kept utterances, each with "utterance"), positions (one per
     actor x target, sorted by actor then target: actor, target, counts,
-    distribution, periods, undated, latest, changes, timeline), changes (all),
+    distribution, periods, undated, latest, changes, tentative_changes,
+    timeline), changes (the firm ones), tentative_changes (those `rule` finds
+    resting on too little; each change carries "support": utterances, sources
+    and mean label confidence of each side, and "tentative"),
     unknown_speaker (utterances), no_target (utterances whose target is none),
     actors (names, sorted), stats and notes.
     """
@@ -221,7 +284,7 @@ def aggregate(rows: Iterable[dict], *, period: str = "month", actor: Optional[st
     for u in known:
         if u["target"] != none_label:
             groups[(u["speaker"], u["target"])].append(u)
-    positions = [_position(a, t, groups[(a, t)], period, none_label)
+    positions = [_position(a, t, groups[(a, t)], period, none_label, rule)
                  for a, t in sorted(groups, key=lambda k: (k[0].casefold(), k[1].casefold()))]
     if no_target:
         notes.append(f"{len(no_target)} utterance(s) with target '{none_label}' are listed in statements.csv "
@@ -244,6 +307,8 @@ def aggregate(rows: Iterable[dict], *, period: str = "month", actor: Optional[st
         "statements": statements,
         "positions": positions,
         "changes": [c for p in positions for c in p["changes"]],
+        "tentative_changes": [c for p in positions for c in p["tentative_changes"]],
+        "change_rule": {"min_utterances": rule.min_utterances, "min_confidence": rule.min_confidence},
         "unknown_speaker": unknown,
         "no_target": no_target,
         "actors": sorted({p["actor"] for p in positions}, key=str.casefold),
@@ -254,6 +319,7 @@ def aggregate(rows: Iterable[dict], *, period: str = "month", actor: Optional[st
             "merged": sum(1 for u in utterances if len(u["statement_ids"]) > 1),
             "positions": len(positions),
             "changes": sum(len(p["changes"]) for p in positions),
+            "tentative_changes": sum(len(p["tentative_changes"]) for p in positions),
             "unknown_speaker": len(unknown),
             "no_target": len(no_target),
             "undated": sum(1 for u in utterances if not u["date"]),
@@ -262,9 +328,27 @@ def aggregate(rows: Iterable[dict], *, period: str = "month", actor: Optional[st
     }
 
 
+def support_text(change: dict) -> str:
+    """What stands behind each side of a change, in words."""
+    parts = []
+    for side in ("from", "to"):
+        n = change["support"][side]
+        parts.append(f"{side}: {n['utterances']} utterance(s) in {n['sources']} source(s), "
+                     f"label confidence {n['confidence']:.2f}")
+    return "; ".join(parts)
+
+
+def rule_text(result: dict) -> str:
+    """The tentative-change rule of a result, in words."""
+    rule = result.get("change_rule") or {}
+    return (f"a side with fewer than {rule.get('min_utterances')} utterance(s) whose mean label confidence is "
+            f"below {rule.get('min_confidence', 0):.2f}")
+
+
 def summary_line(result: dict) -> str:
     """One line for the terminal and the reports: what the aggregate covers."""
     s = result["stats"]
     return (f"{s['statements']} statement(s) from {s['articles']} article(s) → {s['utterances']} utterance(s) "
             f"({s['merged']} reported more than once); {len(result['actors'])} actor(s), "
-            f"{s['positions']} actor × target position(s), {s['changes']} change(s)")
+            f"{s['positions']} actor × target position(s), {s['changes']} change(s)"
+            + (f" and {s['tentative_changes']} tentative change(s)" if s.get("tentative_changes") else ""))

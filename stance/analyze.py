@@ -42,6 +42,7 @@ class AnalyzeSummary:
     unknown_speakers: int = 0
     reports: list[Path] = field(default_factory=list)
     changes: list[str] = field(default_factory=list)
+    tentative_changes: list[str] = field(default_factory=list)
 
 
 def ensure_model(model_dir: Optional[Path], log: Callable[[str], None]) -> tuple[Path, Optional[Path]]:
@@ -100,6 +101,7 @@ def analyze(paths: list[Path], *, manifest: Optional[Path] = None, model_dir: Op
         result = load_aggregate(db_path, period=period, model_id=model_id)
         summary.reports = write_reports(result, out_dir)
         summary.changes = [c["text"] for c in result.get("changes", [])]
+        summary.tentative_changes = [c["text"] for c in result.get("tentative_changes", [])]
     return summary
 
 
@@ -117,6 +119,7 @@ def summary_lines(summary: AnalyzeSummary) -> list[str]:
     lines += [f"Skipped {item}" for item in summary.skipped]
     lines += [f"Ignored {item}" for item in summary.ignored]
     lines += [f"Change: {change}" for change in summary.changes]
+    lines += [f"Tentative change: {change}" for change in summary.tentative_changes]
     if summary.reports:
         lines.append(f"Reports: {', '.join(str(p) for p in summary.reports)}")
     return lines

@@ -129,6 +129,8 @@ def report_command(
         typer.echo(f"Note: {note}.")
     for change in result["changes"]:
         typer.echo(f"Change: {change['text']}")
+    for change in result.get("tentative_changes", []):
+        typer.echo(f"Tentative change: {change['text']}")
     typer.echo(f"Wrote {', '.join(p.name for p in paths)} to {out}/")
 
 

@@ -146,6 +146,21 @@ def _probs(row: dict, kind: str) -> dict:
     return {str(k): float(v) for k, v in probs.items()}
 
 
+def statement_confidence(row: dict) -> float:
+    """How sure the classifier is of one statement's labels, in [0, 1].
+
+    The one place a statement's confidence is defined, so a calibrated value
+    plugs in here: a row's own "confidence" when it has one, else the lower of
+    its highest target and highest stance probability (a wrong target puts the
+    statement in the wrong position as surely as a wrong stance). Rows without
+    probabilities (gold labels) count as certain.
+    """
+    if row.get("confidence") is not None:
+        return float(row["confidence"])
+    tops = [max(float(v) for v in probs.values()) for probs in (row.get("target_probs"), row.get("stance_probs")) if probs]
+    return min(tops) if tops else 1.0
+
+
 def _vote(members: list[dict], kind: str) -> tuple[str, float, dict]:
     """Probability-weighted vote: (label, mean probability of it, mean distribution)."""
     totals: dict[str, float] = defaultdict(float)
@@ -201,6 +216,7 @@ def _utterance(members: list[dict], none_label: str) -> dict:
         "stance": stance,
         "confidence": round(stance_conf, 4),
         "target_confidence": round(target_conf, 4),
+        "label_confidence": round(sum(statement_confidence(r) for r in members) / len(members), 4),
         "target_probs": target_dist,
         "stance_probs": stance_dist,
         "statement_ids": ids,
@@ -248,7 +264,8 @@ def merge_utterances(rows: Iterable[dict], *, threshold: float = MERGE_THRESHOLD
     Each utterance: id, speaker, text (the longest report), kind, date and
     date_precision (its earliest dated source; None when all are undated),
     target, stance (probability-weighted vote), confidence (mean probability of
-    the stance), target_confidence, target_probs, stance_probs, statement_ids,
+    the stance), target_confidence, label_confidence (mean statement_confidence
+    of its reports), target_probs, stance_probs, statement_ids,
     sources (one per article: statement_id, article, date, date_precision,
     source, title, url, text, speaker_mention, target, stance).
     Ordered chronologically, undated last.

@@ -11,7 +11,8 @@ import json
 from pathlib import Path
 from typing import Optional, Union
 
-from stance.aggregate import aggregate, check_period, parse_date_filter, strip_quotes, summary_line
+from stance.aggregate import (aggregate, check_period, parse_date_filter, rule_text, strip_quotes, summary_line,
+                              support_text)
 from stance.errors import StanceError
 from stance.report_html import render_html
 from stance.store import DEFAULT_DB, Store
@@ -129,11 +130,14 @@ def positions_json(result: dict) -> dict:
                 "counts": p["counts"],
                 "latest": p["latest"],
                 "changes": p["changes"],
+                "tentative_changes": p.get("tentative_changes", []),
                 "evidence": p["timeline"],
             }
             for p in result["positions"]
         ],
         "changes": [c["text"] for c in result["changes"]],
+        "tentative_changes": [c["text"] for c in result.get("tentative_changes", [])],
+        "change_rule": result.get("change_rule"),
         "unknown_speaker": [_utterance_json(u) for u in result["unknown_speaker"]],
     }
 
@@ -247,10 +251,19 @@ def render_markdown(result: dict) -> str:
     if not result["changes"]:
         out += ["No change of position detected between periods.", ""]
     for c in result["changes"]:
-        out.append(f"- **{c['text']}**")
+        out.append(f"- **{c['text']}** ({support_text(c)})")
         for e in c["evidence_from"] + c["evidence_to"]:
             out.append("  " + _evidence_line(e))
     out.append("")
+    if result.get("tentative_changes"):
+        out += ["## Tentative changes", "",
+                f"Not listed with the changes above: one side rests on too little ({rule_text(result)}). "
+                "Check the quotes before relying on them.", ""]
+        for c in result["tentative_changes"]:
+            out.append(f"- {c['text']} ({support_text(c)})")
+            for e in c["evidence_from"] + c["evidence_to"]:
+                out.append("  " + _evidence_line(e))
+        out.append("")
 
     for actor in result["actors"]:
         positions = [p for p in result["positions"] if p["actor"] == actor]
@@ -273,6 +286,8 @@ def render_markdown(result: dict) -> str:
                 out.append(f"Latest: **{p['latest']['stance']}** ({p['latest']['period']}).")
             for c in p["changes"]:
                 out.append(f"Change: {c['text']}.")
+            for c in p.get("tentative_changes", []):
+                out.append(f"Tentative change: {c['text']} ({support_text(c)}).")
             out += ["", "Evidence:", ""]
             out += [_evidence_line(e) for e in p["timeline"]]
             out.append("")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from html import escape
 
-from stance.aggregate import date_bounds, stance_sort_key, strip_quotes, summary_line
+from stance.aggregate import date_bounds, rule_text, stance_sort_key, strip_quotes, summary_line, support_text
 
 STANCE_COLOURS = {"support": "#2e7d32", "conditional": "#e69500", "doubt": "#c62828", "none": "#9e9e9e"}
 _EXTRA_COLOURS = ("#1565c0", "#6a1b9a", "#00838f", "#5d4037", "#ad1457")
@@ -24,6 +24,7 @@ h1{margin-bottom:.2rem}h2{border-bottom:2px solid #ddd;padding-bottom:.2rem;marg
 h3{margin-bottom:.3rem}.meta,.small{color:#666;font-size:.9rem}
 .note{background:#fff8e1;border-left:4px solid #e69500;padding:.4rem .8rem;margin:.4rem 0}
 .change{background:#f3f6fb;border-left:4px solid #1565c0;padding:.4rem .8rem;margin:.6rem 0}
+.tentative{background:#fafafa;border-left:4px dashed #9e9e9e;padding:.4rem .8rem;margin:.6rem 0;color:#444}
 table{border-collapse:collapse;margin:.4rem 0}td,th{border:1px solid #ddd;padding:.25rem .6rem;text-align:left;font-size:.92rem}
 th{background:#f5f5f5}.chip{display:inline-block;width:.8em;height:.8em;border-radius:50%;margin-right:.3em;vertical-align:-.05em}
 ul.evidence{padding-left:1.1rem}ul.evidence li{margin:.3rem 0}q{font-style:italic}
@@ -176,7 +177,16 @@ def render_html(result: dict) -> str:
         body.append("<p>No change of position detected between periods.</p>")
     for c in result["changes"]:
         items = [_evidence_item(e, stances) for e in c["evidence_from"] + c["evidence_to"]]
-        body.append(f'<div class="change"><b>{_e(c["text"])}</b><ul class="evidence">{"".join(items)}</ul></div>')
+        body.append(f'<div class="change"><b>{_e(c["text"])}</b> <span class="small">({_e(support_text(c))})</span>'
+                    f'<ul class="evidence">{"".join(items)}</ul></div>')
+    if result.get("tentative_changes"):
+        body.append("<h2>Tentative changes</h2>")
+        body.append(f"<p>Not listed with the changes above: one side rests on too little ({_e(rule_text(result))}). "
+                    "Check the quotes before relying on them.</p>")
+        for c in result["tentative_changes"]:
+            items = [_evidence_item(e, stances) for e in c["evidence_from"] + c["evidence_to"]]
+            body.append(f'<div class="tentative">{_e(c["text"])} <span class="small">({_e(support_text(c))})</span>'
+                        f'<ul class="evidence">{"".join(items)}</ul></div>')
 
     for actor in result["actors"]:
         body.append(f"<h2>{_e(actor)}</h2>")
@@ -194,6 +204,8 @@ def render_html(result: dict) -> str:
                             f'</td><td>{_e(dist)}</td><td>{len(entry["utterances"])}</td></tr>')
             body.append(f"<table>{''.join(rows)}</table>")
             body += [f"<p>Change: {_e(c['text'])}</p>" for c in p["changes"]]
+            body += [f'<p class="small">Tentative change: {_e(c["text"])} ({_e(support_text(c))})</p>'
+                     for c in p.get("tentative_changes", [])]
             body.append('<ul class="evidence">' + "".join(_evidence_item(e, stances) for e in p["timeline"]) + "</ul>")
 
     body.append("<h2>Unknown speaker</h2>")
