@@ -108,6 +108,43 @@ def evaluate_extraction_command(
     typer.echo(to_markdown(report, show_errors))
 
 
+@evaluate_app.command("positions")
+def evaluate_positions_command(
+    paths: Annotated[list[Path], typer.Argument(help="Articles the gold labels refer to (files or directories).")],
+    gold: Annotated[Path, typer.Option("--gold", help="Gold statements JSONL (article, speaker, text, target, stance; date optional).")],
+    manifest: ManifestOpt = None,
+    model: Annotated[Optional[Path], typer.Option("--model", help="Trained model directory (default: models/default; with --db only for the classifier-only scores).")] = None,
+    db: Annotated[Optional[Path], typer.Option("--db", help="Score the statements and predictions in this store instead of running the pipeline.")] = None,
+    period: Annotated[str, typer.Option("--period", help="Group positions by day, month or year.")] = "month",
+    json_path: Annotated[Optional[Path], typer.Option("--json", help="Write the full report (figures, errors, rule grid) as JSON here.")] = None,
+    show_errors: Annotated[bool, typer.Option("--errors/--no-errors", help="List wrong, missed and invented cells and changes.")] = True,
+) -> None:
+    """Score the report's positions (speaker x target x period) and changes against gold statements."""
+    from stance.aggregate import check_period
+    from stance.corpus import load_corpus
+    from stance.evaluation_positions import evaluate_positions, to_markdown
+
+    check_period(period)
+    corpus = load_corpus(paths, manifest=manifest)
+    classify, tool_rows = None, None
+    if db is not None:
+        from stance.store import Store
+
+        with Store(db, create=False) as store:
+            tool_rows = store.load_labelled()
+        if not tool_rows:
+            raise StanceError(f"{db}: no labelled statements; run `stance analyze PATH... --db {db}` first")
+    if db is None or model is not None:
+        from stance.analyze import ensure_model
+        from stance.classify import load_classifier
+
+        model_path, _ = ensure_model(model, lambda m: err_console.print(escape(m)))
+        classify = load_classifier(model_path).predict
+    report = evaluate_positions(corpus.articles, gold, classify=classify, tool_rows=tool_rows, period=period,
+                                json_path=json_path)
+    typer.echo(to_markdown(report, show_errors))
+
+
 @app.command("report")
 def report_command(
     db: Annotated[Optional[Path], typer.Option("--db", help="Statement store written by `stance analyze` (default: stance.db in the current directory).")] = None,

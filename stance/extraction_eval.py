@@ -77,6 +77,22 @@ def _overlap(a: tuple[int, int], b: tuple[int, int]) -> float:
     return shared / shorter if shared > 0 and shorter > 0 else 0.0
 
 
+def match(preds: list[Statement], golds: list[GoldStatement]) -> list[tuple[int, int]]:
+    """(gold index, prediction index) pairs of one article's statements: spans
+    overlapping by at least half the shorter one, each used once, largest
+    overlaps first."""
+    pairs = sorted(((max(_overlap((p.start, p.end), s) for s in g.spans), gi, pi)
+                    for gi, g in enumerate(golds) for pi, p in enumerate(preds)), reverse=True)
+    used_gold, used_pred, matched = set(), set(), []
+    for overlap, gi, pi in pairs:
+        if overlap < 0.5 or gi in used_gold or pi in used_pred:
+            continue
+        used_gold.add(gi)
+        used_pred.add(pi)
+        matched.append((gi, pi))
+    return matched
+
+
 def score(predicted: list[Statement], gold: list[GoldStatement], article_ids: list[str]) -> dict:
     """Match predictions to gold per article and compute the figures and error lists."""
     per_article = {a: ArticleScore(a) for a in article_ids}
@@ -84,12 +100,8 @@ def score(predicted: list[Statement], gold: list[GoldStatement], article_ids: li
         golds = [g for g in gold if g.article == article_id]
         preds = [p for p in predicted if p.article == article_id]
         result.gold, result.predicted = len(golds), len(preds)
-        pairs = sorted(((max(_overlap((p.start, p.end), s) for s in g.spans), gi, pi)
-                        for gi, g in enumerate(golds) for pi, p in enumerate(preds)), reverse=True)
         used_gold, used_pred = set(), set()
-        for overlap, gi, pi in pairs:
-            if overlap < 0.5 or gi in used_gold or pi in used_pred:
-                continue
+        for gi, pi in match(preds, golds):
             used_gold.add(gi)
             used_pred.add(pi)
             result.matched += 1

@@ -1,0 +1,106 @@
+#!/usr/bin/env python
+"""End-to-end scores of the report on the seeds with leave-one-event-out classifiers.
+
+`stance evaluate positions` with the default model scores the seeds with a
+classifier trained on them. This script gives the honest figure: events are
+found as in `stance evaluate classifier --cv event` (articles sharing quotes);
+for each event one model is trained exactly as the CV's finetune+tfidf (the
+config's data, minus that event's hand-labelled statements; the composed
+statements always in), and it labels that event's statements only, both the
+extractor's and the gold ones. Then stance.evaluation_positions scores cells,
+changes and the tentative-change rule grid as the command does.
+
+    nice python scripts/positions_loeo.py seeds/ --gold seeds/labels.jsonl \
+        --json docs/measurements/positions_loeo_seeds.json --markdown docs/measurements/positions_loeo_seeds.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def loeo_classify(gold: Path, config, log=print):
+    """A classify(rows) that labels each row with the model trained without its article's event."""
+    from stance.classify import Classifier
+    from stance.config import load_labels
+    from stance.errors import StanceError
+    from stance.traindata import find_events, load_labelled
+    from stance.train import fit_finetune, fit_tfidf
+
+    labels = load_labels(config.resolve(config.labels))
+    paths = [config.resolve(p) for p in config.data]
+    if gold.resolve() not in [p.resolve() for p in paths]:
+        raise StanceError(f"{gold}: not among the config's data ({', '.join(map(str, paths))}); "
+                          "the held-out labels must be the ones the default model trains on")
+    rows = load_labelled(paths, labels)
+    seeds = [r for r in rows if not r["composed"] and Path(r["where"].rsplit(":", 1)[0]).resolve() == gold.resolve()]
+    others = [r for r in rows if r not in seeds]
+    events = find_events(seeds)
+    names = sorted(set(events.values()))
+    classifiers, seconds = {}, {}
+    for number, event in enumerate(names, 1):
+        train = [r for r in seeds if events.get(r.get("article")) != event] + others
+        log(f"fold {number}/{len(names)}: training without {event} ({len(train)} statements)")
+        started = time.perf_counter()
+        model, tokenizer, _ = fit_finetune(train, config, labels)
+        classifiers[event] = Classifier(model, tokenizer, config, labels, lexical=fit_tfidf(train, config))
+        seconds[event] = round(time.perf_counter() - started, 1)
+
+    def classify(statements: list[dict]):
+        out = [None] * len(statements)
+        for event, classifier in classifiers.items():
+            idx = [i for i, r in enumerate(statements) if events.get(r.get("article")) == event]
+            for i, prediction in zip(idx, classifier.predict([statements[i] for i in idx]) if idx else []):
+                out[i] = prediction
+        missing = sorted({statements[i].get("article") for i, p in enumerate(out) if p is None})
+        if missing:
+            raise StanceError(f"no held-out model for article(s) {', '.join(map(str, missing))}: they have no gold labels")
+        return out
+
+    info = {"scheme": "leave-one-event-out", "events": {e: sorted(a for a, v in events.items() if v == e) for e in names},
+            "train_seconds": seconds, "data": [str(p) for p in paths], "config": config.to_dict()}
+    return classify, info
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("paths", nargs="+", type=Path, help="articles the gold labels refer to")
+    parser.add_argument("--gold", type=Path, required=True, help="gold statements (one of the config's data files)")
+    parser.add_argument("--manifest", type=Path)
+    parser.add_argument("--config", type=Path, help="training config (default: configs/default.yaml)")
+    parser.add_argument("--period", default="month")
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--markdown", type=Path)
+    args = parser.parse_args(argv)
+
+    from stance.config import load_train_config
+    from stance.corpus import load_corpus
+    from stance.errors import StanceError
+    from stance.evaluation_positions import evaluate_positions, to_markdown
+
+    try:
+        corpus = load_corpus(args.paths, manifest=args.manifest)
+        classify, info = loeo_classify(args.gold, load_train_config(args.config), log=lambda m: print(m, file=sys.stderr))
+        report = evaluate_positions(corpus.articles, args.gold, classify=classify, period=args.period)
+    except StanceError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
+    report["classifier"] = info
+    text = to_markdown(report)
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    if args.markdown:
+        args.markdown.write_text(text + "\n", encoding="utf-8")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
