@@ -216,7 +216,7 @@ def _utterance(members: list[dict], none_label: str) -> dict:
         "stance": stance,
         "confidence": round(stance_conf, 4),
         "target_confidence": round(target_conf, 4),
-        "label_confidence": round(sum(statement_confidence(r) for r in members) / len(members), 4),
+        "label_confidence": round(sum(statement_confidence(r) for r in voters) / len(voters), 4),
         "target_probs": target_dist,
         "stance_probs": stance_dist,
         "statement_ids": ids,
@@ -265,7 +265,7 @@ def merge_utterances(rows: Iterable[dict], *, threshold: float = MERGE_THRESHOLD
     date_precision (its earliest dated source; None when all are undated),
     target, stance (probability-weighted vote), confidence (mean probability of
     the stance), target_confidence, label_confidence (mean statement_confidence
-    of its reports), target_probs, stance_probs, statement_ids,
+    of the reports that voted), target_probs, stance_probs, statement_ids,
     sources (one per article: statement_id, article, date, date_precision,
     source, title, url, text, speaker_mention, target, stance).
     Ordered chronologically, undated last.
