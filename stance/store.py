@@ -26,7 +26,7 @@ from stance.records import Article, Prediction, Statement
 from stance.store_reviews import REVIEWS_SCHEMA, ReviewTables
 
 DEFAULT_DB = Path("stance.db")
-SCHEMA_VERSION = 2  # 2: reviews (human labels); a version-1 file gains the table on open
+SCHEMA_VERSION = 2  # 2: reviews (human labels) and article text; a version-1 file is upgraded on open
 DEFAULT_TIMEOUT = 3.0  # seconds to wait for another process's lock
 
 # Article fields whose change makes a stored article "changed" (origin is not one:
@@ -42,6 +42,7 @@ CREATE TABLE articles (
     source TEXT,
     title TEXT,
     url TEXT,
+    text TEXT,
     origin TEXT NOT NULL DEFAULT '',
     stored_at TEXT NOT NULL
 );
@@ -188,6 +189,7 @@ class Store(ReviewTables):
         if version == 1:
             with self._write() as db:
                 db.execute(REVIEWS_SCHEMA)
+                db.execute("ALTER TABLE articles ADD COLUMN text TEXT")  # shown to reviewers around each quote
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             return
         raise StanceError(f"{self.path}: database schema version {version} is not supported; expected {SCHEMA_VERSION}")
@@ -232,10 +234,10 @@ class Store(ReviewTables):
             reviewed = self._reviews_of_article(db, article.id)
             db.execute("DELETE FROM articles WHERE id = ?", (article.id,))  # cascades to statements, predictions
             db.execute(
-                "INSERT INTO articles (id, content_hash, date, date_precision, source, title, url, origin, stored_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO articles (id, content_hash, date, date_precision, source, title, url, text, origin, stored_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (article.id, article.content_hash, article.date, article.date_precision, article.source,
-                 article.title, article.url, article.origin or "", _now()),
+                 article.title, article.url, article.text, article.origin or "", _now()),
             )
             for statement in statements:
                 if statement.article != article.id:

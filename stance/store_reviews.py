@@ -71,6 +71,30 @@ class ReviewTables:
                 f"SELECT id FROM statements WHERE id IN ({','.join('?' * len(chunk))})", chunk)}
         return found
 
+    def delete_review(self, statement_id: int) -> bool:
+        """Forget the review of one statement (undo); True when there was one."""
+        with self._write() as db:
+            return db.execute("DELETE FROM reviews WHERE statement = ?", (statement_id,)).rowcount > 0
+
+    def reviews(self) -> dict[int, Review]:
+        """Every review, by statement id."""
+        return {r["statement"]: Review(statement=r["statement"], annotator=r["annotator"], reviewed_at=r["reviewed_at"],
+                                       target=r["target"], stance=r["stance"], speaker=r["speaker"],
+                                       is_statement=bool(r["is_statement"]))
+                for r in self._db.execute("SELECT * FROM reviews")}
+
+    def paragraph_of(self, statement_id: int) -> Optional[tuple[str, int, int]]:
+        """(paragraph, quote start, quote end) of a statement in its stored article text; None without the text."""
+        row = self._db.execute('SELECT a.text, s."start", s."end" FROM statements s JOIN articles a ON a.id = s.article '
+                               "WHERE s.id = ?", (statement_id,)).fetchone()
+        if row is None or not row[0] or not (0 <= row[1] <= row[2] <= len(row[0])):
+            return None
+        text, start, end = row
+        first = text.rfind("\n", 0, start) + 1
+        last = text.find("\n", end)
+        last = len(text) if last < 0 else last
+        return text[first:last], start - first, end - first
+
     def review_counts(self) -> dict:
         one = lambda sql: self._db.execute(sql).fetchone()[0]  # noqa: E731
         return {"reviewed": one("SELECT COUNT(*) FROM reviews"),
