@@ -10,7 +10,12 @@ statements always in), and it labels that event's statements only, both the
 extractor's and the gold ones. Then stance.evaluation_positions scores cells,
 changes and the tentative-change rule grid as the command does.
 
-    nice python scripts/positions_loeo.py seeds/ --gold seeds/labels.jsonl \
+With --models DIR the held-out models are saved there (one folder per event,
+recording which event it left out) and reused on the next run, so the scoring
+can be repeated, e.g. after gold labels are corrected, without training again;
+a reused model never saw its event's labels, old or new.
+
+    nice python scripts/positions_loeo.py seeds/ --gold seeds/labels.jsonl --models /tmp/loeo \
         --json docs/measurements/positions_loeo_seeds.json --markdown docs/measurements/positions_loeo_seeds.md
 """
 
@@ -26,13 +31,24 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def loeo_classify(gold: Path, config, log=print):
+def _saved(folder: Path, event: str):
+    """The classifier saved in folder when it was trained without `event`, else None."""
+    from stance.classify import load_classifier, read_meta
+
+    if not (folder / "model.safetensors").is_file() or read_meta(folder).get("held_out") != event:
+        return None
+    return load_classifier(folder, int8=False)
+
+
+def loeo_classify(gold: Path, config, models: Path = None, log=print):
     """A classify(rows) that labels each row with the model trained without its article's event."""
+    import hashlib
+
     from stance.classify import Classifier
     from stance.config import load_labels
     from stance.errors import StanceError
     from stance.traindata import find_events, load_labelled
-    from stance.train import fit_finetune, fit_tfidf
+    from stance.train import fit_finetune, fit_tfidf, save_model
 
     labels = load_labels(config.resolve(config.labels))
     paths = [config.resolve(p) for p in config.data]
@@ -44,14 +60,25 @@ def loeo_classify(gold: Path, config, log=print):
     others = [r for r in rows if r not in seeds]
     events = find_events(seeds)
     names = sorted(set(events.values()))
-    classifiers, seconds = {}, {}
+    classifiers, folds = {}, {}
     for number, event in enumerate(names, 1):
+        folder = Path(models) / f"heldout-{hashlib.sha1(event.encode()).hexdigest()[:10]}" if models else None
+        if folder is not None and (saved := _saved(folder, event)) is not None:
+            log(f"fold {number}/{len(names)}: reusing {folder} (trained without {event})")
+            classifiers[event] = saved
+            folds[event] = {"model": str(folder), "reused": True, **json.loads((folder / "metrics.json").read_text())}
+            continue
         train = [r for r in seeds if events.get(r.get("article")) != event] + others
         log(f"fold {number}/{len(names)}: training without {event} ({len(train)} statements)")
         started = time.perf_counter()
-        model, tokenizer, _ = fit_finetune(train, config, labels)
+        model, tokenizer, fit = fit_finetune(train, config, labels)
         classifiers[event] = Classifier(model, tokenizer, config, labels, lexical=fit_tfidf(train, config))
-        seconds[event] = round(time.perf_counter() - started, 1)
+        metrics = {"train_seconds": round(time.perf_counter() - started, 1), "statements": len(train),
+                   "seed_statements": len(train) - len(others)}
+        if folder is not None:
+            save_model(model, tokenizer, folder, config, labels, train, paths, fit["base_model"], metrics,
+                       extra={"held_out": event}, lexical=classifiers[event].lexical)
+        folds[event] = {"model": str(folder) if folder else None, "reused": False, **metrics}
 
     def classify(statements: list[dict]):
         out = [None] * len(statements)
@@ -65,7 +92,7 @@ def loeo_classify(gold: Path, config, log=print):
         return out
 
     info = {"scheme": "leave-one-event-out", "events": {e: sorted(a for a, v in events.items() if v == e) for e in names},
-            "train_seconds": seconds, "data": [str(p) for p in paths], "config": config.to_dict()}
+            "folds": folds, "data": [str(p) for p in paths], "config": config.to_dict()}
     return classify, info
 
 
@@ -76,6 +103,7 @@ def main(argv=None) -> int:
     parser.add_argument("--manifest", type=Path)
     parser.add_argument("--config", type=Path, help="training config (default: configs/default.yaml)")
     parser.add_argument("--period", default="month")
+    parser.add_argument("--models", type=Path, help="save the held-out models here and reuse them on later runs")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--markdown", type=Path)
     args = parser.parse_args(argv)
@@ -87,7 +115,8 @@ def main(argv=None) -> int:
 
     try:
         corpus = load_corpus(args.paths, manifest=args.manifest)
-        classify, info = loeo_classify(args.gold, load_train_config(args.config), log=lambda m: print(m, file=sys.stderr))
+        classify, info = loeo_classify(args.gold, load_train_config(args.config), args.models,
+                                       log=lambda m: print(m, file=sys.stderr))
         report = evaluate_positions(corpus.articles, args.gold, classify=classify, period=args.period)
     except StanceError as exc:
         print(f"Error: {exc}", file=sys.stderr)
