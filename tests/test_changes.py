@@ -94,3 +94,13 @@ def test_reports_keep_tentative_changes_apart(tmp_path):
     assert len(changes_html) == 2
     assert "(2025-03)" not in changes_html[0] and 'class="tentative"' in changes_html[1]
     assert "conditional (2025-02) → doubt (2025-03)" in changes_html[1]
+
+
+def test_review_queue_still_sees_the_lone_witness_of_a_tentative_change():
+    from stance.review.queue import lone_change_witnesses
+
+    rows = [row(1, "We will protect them only if they pay their bills.", "2025-01-10", "conditional"),
+            row(2, "Paying members get our protection, nobody else gets it.", "2025-01-20", "conditional"),
+            row(3, "I doubt they would ever be there for us, frankly.", "2025-02-10", "doubt", p=0.4)]
+    assert len(aggregate(rows)["tentative_changes"]) == 1
+    assert lone_change_witnesses(rows) == {3}

@@ -33,7 +33,7 @@ def lone_change_witnesses(rows: list[dict]) -> set:
     result = aggregate(rows)
     by_utterance = {u["id"]: u["statement_ids"] for u in result["utterances"]}
     witnesses = set()
-    for change in result["changes"]:
+    for change in result["changes"] + result.get("tentative_changes", []):  # tentative ones most of all
         for side in (change["evidence_from"], change["evidence_to"]):
             if len(side) == 1:
                 witnesses.update(by_utterance.get(side[0]["utterance"], []))
