@@ -15,18 +15,62 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from stance.errors import StanceError
+from stance.outputs import check_output_dir, check_output_file
 
+
+
+# What a command that was stopped keeps, for the message after Ctrl-C.
+_KEPT_ON_INTERRUPT = {
+    "analyze": "the store keeps every article and prediction committed so far; run the same command again to resume",
+    "train": "no model was saved",
+    "extract": "no output file was written",
+    "predict": "no output file was written",
+}
+
+
+def _os_error_line(exc: OSError) -> str:
+    """'PATH: reason' for an OSError (both paths of a failed rename or copy)."""
+    reason = exc.strerror or str(exc)
+    reason = reason[:1].lower() + reason[1:]
+    paths = [str(p) for p in (exc.filename, exc.filename2) if p is not None]
+    return f"{' -> '.join(paths)}: {reason}" if paths else reason
 
 
 class _ErrorBoundary(TyperGroup):
-    """Turns the library's StanceError into one red line and exit code 1."""
+    """The command boundary: no traceback for anything a user can cause.
+
+    StanceError and OSError (a path that cannot be read or written) become one
+    red line and exit code 1; Ctrl-C stops with one line saying what was kept
+    and exit code 130 (the shell's code for SIGINT).
+    """
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except StanceError as exc:
-            err_console.print(f"[red]Error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
+            _error_line(str(exc))
             raise typer.Exit(1) from None
+        except BrokenPipeError:  # `stance extract ... | head`: the reader left; nothing to report
+            import os
+            import sys
+
+            try:  # so that flushing stdout at exit does not raise again
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            except (OSError, ValueError):
+                pass
+            raise typer.Exit(1) from None
+        except OSError as exc:
+            _error_line(_os_error_line(exc))
+            raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            kept = _KEPT_ON_INTERRUPT.get(ctx.invoked_subcommand or "", "")
+            err_console.print(f"[yellow]Interrupted[/yellow]{': ' + kept if kept else ''}.", highlight=False,
+                              soft_wrap=True)
+            raise typer.Exit(130) from None
+
+
+def _error_line(text: str) -> None:
+    err_console.print(f"[red]Error:[/red] {escape(text)}", highlight=False, soft_wrap=True)
 
 
 err_console = Console(stderr=True)
@@ -67,6 +111,8 @@ def analyze_command(
     from stance.analyze import analyze, summary_lines
     from stance.store import DEFAULT_DB
 
+    check_output_file(db or DEFAULT_DB, "--db", "the statement store")
+    check_output_dir(out, "--out", "the reports")
     summary = analyze(paths, manifest=manifest, model_dir=model, db_path=db or DEFAULT_DB, out_dir=out,
                       skip_bad=skip_bad, period=period, log=lambda m: err_console.print(escape(m)))
     for line in summary_lines(summary):
@@ -84,6 +130,8 @@ def extract_command(
     from stance.corpus import load_corpus
     from stance.extract import extract_articles
 
+    if out is not None:
+        check_output_file(out, "--out", "the statements")
     corpus = load_corpus(paths, manifest=manifest, skip_bad=skip_bad)
     count = extract_articles(corpus.articles, out, progress=out is not None)
     _print_corpus_notes(corpus)
@@ -103,6 +151,8 @@ def evaluate_extraction_command(
     from stance.corpus import load_corpus
     from stance.extraction_eval import evaluate_extraction, to_markdown
 
+    if json_path is not None:
+        check_output_file(json_path, "--json", "the report")
     corpus = load_corpus(paths or [Path("seeds")], manifest=manifest)
     report = evaluate_extraction(corpus.articles, gold, json_path)
     typer.echo(to_markdown(report, show_errors))
@@ -159,6 +209,7 @@ def report_command(
     from stance.report import load_aggregate, summary_line, write_reports
     from stance.store import DEFAULT_DB
 
+    check_output_dir(out, "--out", "the reports")
     result = load_aggregate(db or DEFAULT_DB, actor=actor, target=target, since=since, until=until, period=period)
     paths = write_reports(result, out)
     typer.echo(summary_line(result) + ".")
@@ -257,6 +308,7 @@ def train_command(
     from stance.config import load_train_config
     from stance.train import train
 
+    check_output_dir(output, "--output", "the model")
     meta = train(load_train_config(config), output, data=data, progress=True)
     metrics = (output / "metrics.json").read_text(encoding="utf-8")
     typer.echo(f"saved {meta['model_id']} to {output} ({meta['data_fingerprint']['rows']} statements, "
@@ -277,6 +329,9 @@ def evaluate_classifier_command(
     """Cross-validate the classifier and its baselines, or score a trained model."""
     from stance.evaluation_classifier import cross_validate, evaluate_model, to_markdown, write_reports
 
+    for path, option in ((json_path, "--json"), (markdown, "--markdown")):
+        if path is not None:
+            check_output_file(path, option, "the report")
     if model is not None:
         if not data or len(data) != 1:
             raise StanceError("--model needs exactly one --data FILE of labelled statements to score it on")
@@ -308,9 +363,14 @@ def predict_command(
     if output is None:
         predict_file(input_path, model, sys.stdout, batch_size)
         return
+    check_output_file(output, "--output", "the labelled statements")
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(output.name + ".part")
-    with tmp.open("w", encoding="utf-8") as handle:
-        count = predict_file(input_path, model, handle, batch_size)
-    tmp.replace(output)
+    try:
+        with tmp.open("w", encoding="utf-8") as handle:
+            count = predict_file(input_path, model, handle, batch_size)
+        tmp.replace(output)
+    except BaseException:  # an error or Ctrl-C leaves no half-written file behind
+        tmp.unlink(missing_ok=True)
+        raise
     err_console.print(f"labelled {count} statements -> {output}")

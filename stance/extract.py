@@ -372,6 +372,8 @@ def extract_articles(articles: list[Article], out=None, progress: bool = False,
     extractor = Extractor(registry)
     items = track(articles, description="Extracting", transient=True) if progress else articles
     target = Path(out).with_name(Path(out).name + ".part") if out else None
+    if target:
+        target.parent.mkdir(parents=True, exist_ok=True)
     handle = target.open("w", encoding="utf-8") if target else sys.stdout
     count = 0
     try:
@@ -379,9 +381,12 @@ def extract_articles(articles: list[Article], out=None, progress: bool = False,
             for statement in finish(extractor.extract(article), article):
                 handle.write(json.dumps(asdict(statement), ensure_ascii=False) + "\n")
                 count += 1
-    finally:
+    except BaseException:  # an error or Ctrl-C leaves no half-written file behind
         if target:
             handle.close()
+            target.unlink(missing_ok=True)
+        raise
     if target:
+        handle.close()
         target.replace(out)
     return count

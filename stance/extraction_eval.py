@@ -128,6 +128,7 @@ def evaluate_extraction(articles: list[Article], gold_path: Path, json_path: Opt
     predicted = [s for s in extract_statements(by_id[a] for a in scored_ids)]
     report = score(predicted, gold, scored_ids)
     if json_path:
+        Path(json_path).parent.mkdir(parents=True, exist_ok=True)
         Path(json_path).write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
     return report
 

@@ -17,7 +17,7 @@ from typing import Optional, Sequence
 from stance.basemodel import resolve_base_model, set_offline
 from stance.config import PROJECT_ROOT, LabelSet, TrainConfig, load_labels
 from stance.errors import StanceError
-from stance.traindata import fingerprint, joined_inputs, load_labelled, model_input
+from stance.traindata import check_trainable, fingerprint, joined_inputs, load_labelled, model_input
 
 META_FILE = "stance_model.json"
 METRICS_FILE = "metrics.json"
@@ -167,6 +167,7 @@ def train(config: TrainConfig, output: Path, data: Optional[Sequence[Path]] = No
     labels = load_labels(config.resolve(config.labels))
     paths = [Path(p) for p in data] if data else [config.resolve(p) for p in config.data]
     rows = load_labelled(paths, labels)
+    check_trainable(rows, labels, config.labels)
     model, tokenizer, info = fit_finetune(rows, config, labels, progress=progress)
     from stance.classify import Classifier
 

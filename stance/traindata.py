@@ -97,6 +97,29 @@ def load_labelled(paths: Iterable[Path], labels: LabelSet, derive_context: bool 
     return rows
 
 
+def check_trainable(rows: list[dict], labels: LabelSet, labels_path: str = "the label config") -> None:
+    """Raise StanceError unless every target and stance label of the config has labelled statements.
+
+    A head cannot learn from one class (scikit-learn and the loss both need two),
+    and a label without examples is one the model can never learn to predict;
+    both are caught here, before any training, with the labels that are missing.
+    """
+    problems = []
+    for key, names in (("target", labels.target_names), ("stance", labels.stance_names)):
+        found = {r[key] for r in rows}
+        missing = [n for n in names if n not in found]
+        if not missing:
+            continue
+        have = ", ".join(repr(n) for n in names if n in found) or "none"
+        few = f"only {len(found)} {key} label(s) ({have}); at least two are needed to learn" if len(found) < 2 else \
+            f"{key} labels found: {have}"
+        problems.append(f"{few}; no statement labelled {key} {', '.join(repr(n) for n in missing)}")
+    if problems:
+        raise StanceError(f"training data ({len(rows)} statements): " + "; ".join(problems)
+                          + f". Every label in {labels_path} needs labelled statements: add some, "
+                          "or remove the label from the config")
+
+
 def read_statements(path: Path) -> list[dict]:
     """Rows to classify: any JSONL whose rows have a non-empty string `text`."""
     rows = []

@@ -17,6 +17,7 @@ _TOPICS = {
     "Article 5": ["defend the allies if attacked", "come to the rescue of any member under attack"],
     "NATO": ["the alliance and its future", "the transatlantic alliance as a whole"],
     "Greenland": ["the island of Greenland", "Greenland and its ice sheet"],
+    "Japan treaty": ["the security treaty with Japan", "the pact with Tokyo"],
 }
 _STANCES = {
     "support": "We fully stand behind {}.",
