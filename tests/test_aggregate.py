@@ -63,6 +63,10 @@ def test_thrice_reported_quote_is_one_utterance_with_three_sources():
     assert 0 < merged["confidence"] < 1
 
 
+def _groups(utterances) -> list[list[int]]:
+    return sorted(sorted(u["statement_ids"]) for u in utterances)
+
+
 def test_no_merge_for_other_speaker_far_dates_or_unknown_speaker():
     rows = [
         row(1, FULL_STRAIGHT, "2025-03-07"),
@@ -70,8 +74,47 @@ def test_no_merge_for_other_speaker_far_dates_or_unknown_speaker():
         row(3, FULL_STRAIGHT, "2024-02-10"),  # the same line, said a year earlier
         row(4, FULL_STRAIGHT, "2025-03-07", speaker="unknown"),
         row(5, FULL_STRAIGHT, "2025-03-07", speaker="unknown"),
+        row(6, FULL_STRAIGHT, "2025-03-08", speaker="donald trump"),  # the control: this one does merge with 1
     ]
-    assert all(len(u["sources"]) == 1 for u in merge_utterances(rows))
+    assert _groups(merge_utterances(rows)) == [[1, 6], [2], [3], [4], [5]]
+
+
+def test_merge_day_boundary():
+    from stance.merge import MAX_DAYS
+
+    def groups(first, second):
+        return _groups(merge_utterances([row(1, FULL_STRAIGHT, first), row(2, FULL_CURLY, second)]))
+
+    assert MAX_DAYS == 3
+    assert groups("2025-03-07", "2025-03-10") == [[1, 2]]  # exactly MAX_DAYS apart: the same report cycle
+    assert groups("2025-03-07", "2025-03-11") == [[1], [2]]  # one day more: said again
+    assert groups("2025-02-27", "2025-03-02") == [[1, 2]]  # across a month end
+    assert groups("2025-03", "2025-03-30") == [[1, 2]]  # a month-precision date covers the whole month
+    assert groups("2025-03", "2025-04-04") == [[1], [2]]  # ...and ends on its last day (4 days before)
+    assert groups("2025-03", "2025-04-03") == [[1, 2]]
+
+
+def test_merge_ties_and_order_independence():
+    import random
+
+    # An excerpt contained in two different quotes (equally similar to both) joins the earlier one,
+    # whatever the input order.
+    other = "If they don't pay, we won't protect them. And we will never pay for them, ever, at all."
+    rows = [row(1, FULL_STRAIGHT, "2025-03-07"), row(2, other, "2025-03-08"), row(3, EXCERPT, "2025-03-09"),
+            row(4, "We will always defend our allies, always.", "2025-03-07")]
+    assert text_similarity(EXCERPT, FULL_STRAIGHT) == text_similarity(EXCERPT, other) == 1.0
+    expected = _groups(merge_utterances(rows))
+    assert expected == [[1, 3], [2], [4]]
+    for seed in range(5):
+        shuffled = rows[:]
+        random.Random(seed).shuffle(shuffled)
+        assert _groups(merge_utterances(shuffled)) == expected
+    # The vote: equal summed probabilities go to the label more reports gave, then to the label name.
+    (u,) = merge_utterances([row(1, FULL_STRAIGHT, stance="doubt", p=0.5), row(2, FULL_CURLY, stance="support", p=0.5)])
+    assert u["stance_probs"]["doubt"] == u["stance_probs"]["support"] == 0.3333
+    assert u["stance"] == "support"  # one report each: the later name in sort order, on any input order
+    (u,) = merge_utterances([row(2, FULL_CURLY, stance="support", p=0.5), row(1, FULL_STRAIGHT, stance="doubt", p=0.5)])
+    assert u["stance"] == "support"
 
 
 def test_undated_merges_with_undated_or_near_identical_text_only():
@@ -113,6 +156,43 @@ def test_mixed_period_and_change_detection_wording():
     assert by_year["changes"][0]["text"].endswith("conditional (2024) → doubt (2026)")
     by_day = aggregate(rows, period="day")["positions"][0]
     assert [p["period"] for p in by_day["periods"]] == ["2024-02-10", "2024-02-20", "2026-01"]  # month dates stay months
+
+
+def test_change_a_to_b_and_back_to_a():
+    rows = [
+        row(1, "We defend them if they pay their bills.", "2024-01-10", stance="conditional"),
+        row(2, "Honestly I doubt they would ever come for us.", "2024-03-10", stance="doubt"),
+        row(3, "We will defend them but only if they pay, as always.", "2024-05-10", stance="conditional"),
+    ]
+    position = aggregate(rows)["positions"][0]
+    assert [(c["from_stance"], c["from_period"], c["to_stance"], c["to_period"]) for c in position["changes"]] == [
+        ("conditional", "2024-01", "doubt", "2024-03"), ("doubt", "2024-03", "conditional", "2024-05")]
+    assert [e["quote"] for e in position["changes"][1]["evidence_to"]] == [rows[2]["text"]]
+    assert position["latest"]["stance"] == "conditional" and position["latest"]["period"] == "2024-05"
+
+
+def test_dominant_stance_tie_breaks():
+    def dominant(rows):
+        (position,) = aggregate(rows, period="year")["positions"]
+        return position["periods"][0]["dominant"]
+
+    # more utterances win over higher confidence
+    assert dominant([row(1, "We defend them if they pay their bills.", "2024-01-10", stance="conditional", p=0.4),
+                     row(2, "Only if they spend two percent, that is the deal.", "2024-02-10", stance="conditional", p=0.4),
+                     row(3, "I doubt they would ever come for us at all.", "2024-03-10", stance="doubt", p=0.99)]) == "conditional"
+    # equal counts: the higher summed confidence, even when it comes first
+    assert dominant([row(1, "I doubt they would ever come for us at all.", "2024-01-10", stance="doubt", p=0.9),
+                     row(2, "We defend them if they pay their bills.", "2024-02-10", stance="conditional", p=0.6)]) == "doubt"
+    # equal counts and confidence: the later utterance
+    early_doubt = [row(1, "I doubt they would ever come for us at all.", "2024-01-10", stance="doubt", p=0.7),
+                   row(2, "We defend them if they pay their bills.", "2024-02-10", stance="conditional", p=0.7)]
+    assert dominant(early_doubt) == "conditional"
+    early_conditional = [row(1, "We defend them if they pay their bills.", "2024-01-10", stance="conditional", p=0.7),
+                         row(2, "I doubt they would ever come for us at all.", "2024-02-10", stance="doubt", p=0.7)]
+    assert dominant(early_conditional) == "doubt"
+    # none never dominates, however many
+    assert dominant([row(i, f"We talked about Article 5 on day {i} of the talks.", f"2024-01-{10 + i}", stance="none")
+                     for i in range(1, 4)] + [row(9, "We defend them if they pay their bills.", "2024-02-10")]) == "conditional"
 
 
 def test_no_change_when_only_none_stance_in_between():

@@ -43,8 +43,22 @@ def test_new_unchanged_changed_and_replace(tmp_path):
         store.replace_article(article(hash="h2"), [statement("Only one now.")])
         rows = store.load_labelled()
         assert rows == []  # the old statements and their predictions are gone; the new one is unlabelled
+        assert store.counts()["labelled"] == 0  # gone from the table, not only hidden by a join
         assert [s.text for _, s in store.statements_needing_prediction("m1")] == ["Only one now."]
         assert store.counts()["statements"] == 1
+
+
+def test_replacing_an_article_deletes_its_predictions_and_only_its(tmp_path):
+    with Store(tmp_path / "s.db") as store:
+        store.replace_article(article(), [statement("One."), statement("Two.", start=9)])
+        store.replace_article(article(id="a2"), [statement("Other article.", article_id="a2")])
+        assert label(store, "m1") == 3 and label(store, "m2") == 3
+        store.replace_article(article(hash="h2"), [statement("Changed.")])
+    with sqlite3.connect(tmp_path / "s.db") as db:  # the table itself, not what a join shows
+        left = db.execute("SELECT s.article, p.model_id FROM predictions p JOIN statements s ON s.id = p.statement "
+                          "ORDER BY p.model_id").fetchall()
+        assert db.execute("SELECT COUNT(*) FROM predictions").fetchone()[0] == 2
+    assert left == [("a2", "m1"), ("a2", "m2")]
 
 
 def test_store_persists_and_reopens(tmp_path):
