@@ -247,6 +247,7 @@ def evaluate_positions(articles: Sequence[Article], gold_path: Path, *, classify
         "settings": settings, "rule_grid": grids,
     }
     if json_path:
+        Path(json_path).parent.mkdir(parents=True, exist_ok=True)
         Path(json_path).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return report
 

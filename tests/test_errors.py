@@ -101,6 +101,19 @@ def test_report_and_evaluate_outputs_checked(a_file, tmp_path, monkeypatch):
     assert f"--markdown {a_file / 'r.md'}: {a_file} is a file, not a folder" in output
 
 
+@pytest.mark.parametrize("args, option", [
+    (["evaluate", "positions", str(ARTICLE), "--gold", "g.jsonl", "--json", "{bad}"], "--json"),
+    (["agreement", "a.jsonl", "b.jsonl", "--json", "{bad}"], "--json"),
+    (["export", "--format", "dna", "--db", "none.db", "--out", "{bad}"], "--out"),
+    (["review", "queue", "--db", "none.db", "--out", "{bad}"], "--out"),
+    (["evaluate", "classifier", "--json", "{bad}"], "--json"),
+])
+def test_other_commands_check_their_output_first(a_file, args, option):
+    bad = a_file / "out.x"
+    output = _clean_failure(runner.invoke(app, [a.replace("{bad}", str(bad)) for a in args]))
+    assert f"{option} {bad}: {a_file} is a file, not a folder" in output
+
+
 def test_any_os_error_at_the_boundary_is_one_line(tmp_path, monkeypatch):
     def unwritable(*args, **kwargs):
         raise PermissionError(13, "Permission denied", str(tmp_path / "locked.jsonl"))
