@@ -296,6 +296,27 @@ def review_import_command(
     typer.echo(f"imported {done['imported']} review(s) by {done['annotator']} "
                f"({done['not_statements']} marked not a statement); run `stance report` to see them")
 
+
+@review_app.command("serve")
+def review_serve_command(
+    db: DbOpt = None,
+    port: Annotated[int, typer.Option("--port", help="Port to listen on (0 picks a free one).")] = 8765,
+    host: Annotated[str, typer.Option("--host", help="Address to bind; the page writes to the store without a login, so keep it local.")] = "127.0.0.1",
+    n: Annotated[int, typer.Option("--n", help="How many statements to queue.")] = 50,
+    annotator: Annotated[Optional[str], typer.Option("--annotator", help="Who reviews (default: the login name).")] = None,
+) -> None:
+    """Review the queue in a local web page: keyboard shortcuts, undo, saved as you go."""
+    from stance.config import load_labels
+    from stance.review.server import serve
+    from stance.store import DEFAULT_DB
+
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        err_console.print(f"[yellow]warning[/yellow]: serving on {escape(host)}: anyone who can reach it can write labels")
+    try:
+        serve(db or DEFAULT_DB, load_labels(), host=host, port=port, n=n, annotator=annotator, log=typer.echo)
+    except KeyboardInterrupt:
+        typer.echo("stopped; every saved review is in the store")
+
 # --- classifier: train / evaluate classifier / predict (issue 4) -------------------------------
 
 @app.command("train")

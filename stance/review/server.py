@@ -1,0 +1,148 @@
+"""`stance review serve`: a local web page for the review queue.
+
+Standard library only (http.server): one page, a small JSON API, bound to
+127.0.0.1 by default because it writes to the store without any login. Every
+write is validated exactly as `stance review import` validates a file row.
+
+API: GET /api/state (queue, labels, names, reviews so far), POST /api/review
+(one reviewed row), POST /api/undo ({"id": n}).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Optional
+
+from stance.config import LabelSet
+from stance.errors import StanceError
+from stance.review.importer import parse_review
+from stance.review.page import render_page
+from stance.review.queue import build_queue, queue_row
+from stance.store import Store
+
+MAX_BODY = 64 * 1024  # a review is a few hundred bytes; refuse anything far larger
+
+
+class ReviewSession:
+    """The queue being reviewed and the store it writes to; shared by the server's threads."""
+
+    def __init__(self, db_path: Path, labels: LabelSet, names: list[str], annotator: str, n: int = 50):
+        self.db_path, self.labels, self.annotator = Path(db_path), labels, annotator
+        self.queue = [queue_row(r) for r in build_queue(self.db_path, n)]
+        with Store(self.db_path, create=False) as store:
+            for row in self.queue:
+                paragraph = store.paragraph_of(row["id"])
+                row["paragraph"] = list(paragraph) if paragraph else None
+            speakers = {r["speaker"] for r in store.load_labelled()}
+        self.names = sorted(set(names) | speakers - {"unknown"}, key=str.casefold)
+        self.ids = {row["id"] for row in self.queue}
+        self.lock = threading.Lock()
+
+    def state(self) -> dict:
+        with Store(self.db_path, create=False) as store:
+            reviews = store.reviews()
+        done = {i: {"target": r.target, "stance": r.stance, "speaker": r.speaker, "statement": r.is_statement}
+                for i, r in reviews.items() if i in self.ids}
+        return {"queue": self.queue, "reviews": done, "names": self.names, "annotator": self.annotator,
+                "targets": self.labels.target_names, "stances": self.labels.stance_names,
+                "none_label": self.labels.none_label}
+
+    def review(self, row: dict) -> dict:
+        if not isinstance(row, dict):
+            raise StanceError("expected a JSON object with id, target and stance")
+        when = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        review = parse_review(row, self.labels, "review", self.annotator, when)
+        if review.statement not in self.ids:
+            raise StanceError(f"review: statement id {review.statement} is not in this review queue")
+        with self.lock, Store(self.db_path, create=False) as store:
+            store.save_reviews([review])
+        return {"ok": True, "id": review.statement}
+
+    def undo(self, row: dict) -> dict:
+        statement_id = row.get("id") if isinstance(row, dict) else None
+        if statement_id not in self.ids:
+            raise StanceError(f"undo: statement id {statement_id!r} is not in this review queue")
+        with self.lock, Store(self.db_path, create=False) as store:
+            return {"ok": store.delete_review(statement_id), "id": statement_id}
+
+
+def make_handler(session: ReviewSession):
+    """A request handler class bound to one review session."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):  # quiet: the terminal shows progress, not access logs
+            pass
+
+        def _send(self, status: int, body: bytes, kind: str) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _json(self, status: int, obj: dict) -> None:
+            self._send(status, json.dumps(obj, ensure_ascii=False).encode("utf-8"), "application/json; charset=utf-8")
+
+        def do_GET(self):
+            if self.path in ("/", "/index.html"):
+                self._send(200, render_page().encode("utf-8"), "text/html; charset=utf-8")
+            elif self.path == "/api/state":
+                self._json(200, session.state())
+            else:
+                self._json(404, {"error": f"no such page: {self.path}"})
+
+        def do_POST(self):
+            actions = {"/api/review": session.review, "/api/undo": session.undo}
+            if self.path not in actions:
+                return self._json(404, {"error": f"no such action: {self.path}"})
+            length = int(self.headers.get("Content-Length") or 0)
+            if length > MAX_BODY:
+                return self._json(413, {"error": f"request of {length} bytes; expected at most {MAX_BODY}"})
+            try:
+                row = json.loads(self.rfile.read(length) or b"null")
+                self._json(200, actions[self.path](row))
+            except json.JSONDecodeError as exc:
+                self._json(400, {"error": f"not valid JSON ({exc.msg})"})
+            except StanceError as exc:
+                self._json(400, {"error": str(exc)})
+
+    return Handler
+
+
+def make_server(session: ReviewSession, host: str = "127.0.0.1", port: int = 8765) -> ThreadingHTTPServer:
+    """A server for the session (port 0 picks a free one); call serve_forever() to run it."""
+    try:
+        return ThreadingHTTPServer((host, port), make_handler(session))
+    except OSError as exc:
+        raise StanceError(f"cannot listen on {host}:{port} ({exc.strerror}); expected a free port (try --port)") from None
+
+
+def registry_names() -> list[str]:
+    """Canonical names from the actor registry, offered when correcting a speaker."""
+    from stance.speakers import load_registry
+
+    registry = load_registry()
+    names = set(registry.aliases.values()) | set(registry.bodies.values())
+    names |= {span.actor for spans in registry.role_holders.values() for span in spans}
+    return sorted(names, key=str.casefold)
+
+
+def serve(db_path: Path, labels: LabelSet, *, host: str = "127.0.0.1", port: int = 8765, n: int = 50,
+          annotator: Optional[str] = None, log=print) -> None:
+    """Serve the review page until interrupted."""
+    from stance.review.importer import _annotator
+
+    session = ReviewSession(db_path, labels, registry_names(), _annotator(annotator), n)
+    server = make_server(session, host, port)
+    host_shown, port_shown = server.server_address[:2]
+    log(f"reviewing {len(session.queue)} statement(s) from {db_path} at http://{host_shown}:{port_shown}/ "
+        "(Ctrl-C to stop; every answer is saved as you go)")
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
