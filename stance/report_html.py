@@ -1,4 +1,4 @@
-"""report.html: one self-contained page (inline CSS and SVG, no script, no CDN).
+"""report.html: one self-contained page (inline CSS, SVG and a few lines of script for the filter; no CDN).
 
 One timeline chart per actor x target: one lane per stance, a dot per
 utterance coloured by stance, faint bands for each period's dominant stance;
@@ -30,6 +30,7 @@ th{background:#f5f5f5}.chip{display:inline-block;width:.8em;height:.8em;border-r
 ul.evidence{padding-left:1.1rem}ul.evidence li{margin:.3rem 0}q{font-style:italic}
 svg{display:block;max-width:100%;height:auto;background:#fcfcfc;border:1px solid #eee}
 svg text{font-size:11px;fill:#555;font-family:inherit}.legend span{margin-right:1rem}
+.matrix td a{text-decoration:none;color:inherit;font-weight:600}.matrix td.weak{border:2px dashed #e69500}
 """
 
 
@@ -148,9 +149,75 @@ def _chip(stance: str, stances: list[str]) -> str:
 
 
 def _evidence_item(e: dict, stances: list[str], label: str = "") -> str:
-    label = label or f'{_e(e["stance"])} ({e["confidence"]:.2f})'
+    label = label or f'{_e(e["stance"])} ({"reviewed" if e.get("human") else format(e["confidence"], ".2f")})'
     return (f'<li>{_chip(e["stance"], stances)}<b>{_e(e.get("date") or "undated")}</b> · {label} · '
             f'<q>{_e(strip_quotes(e["quote"]))}</q> <span class="small">— {_e(_sources(e["sources"]))}</span></li>')
+
+
+# A position is marked as weak when every utterance behind its latest stance is below this confidence: with four
+# stances a label at 0.5 or less is close to a coin toss between the top two.
+LOW_CONFIDENCE = 0.5
+
+
+def _anchor(actor: str, target: str) -> str:
+    import re
+
+    return "pos-" + re.sub(r"[^a-z0-9]+", "-", f"{actor} {target}".casefold()).strip("-")
+
+
+def latest_support(position: dict) -> list[dict]:
+    """The evidence of the latest period that carries the latest stance."""
+    latest = position["latest"]
+    if not latest:
+        return []
+    entry = next((e for e in position["periods"] + [position["undated"] or {}] if e.get("period") == latest["period"]), None)
+    ids = set(entry["utterances"]) if entry else set()
+    return [e for e in position["timeline"] if e["utterance"] in ids and e["stance"] == latest["stance"]]
+
+
+def matrix_html(result: dict, stances: list[str]) -> str:
+    """Actor x target table of latest positions, each cell linking to its section, with a filter."""
+    targets = sorted({p["target"] for p in result["positions"]}, key=str.casefold)
+    if not targets:
+        return "<p>No positions: no statement by a known speaker about a tracked target.</p>"
+    cells = {(p["actor"], p["target"]): p for p in result["positions"]}
+    head = "".join(f'<th data-target="{_e(t)}">{_e(t)}</th>' for t in targets)
+    rows = []
+    for actor in result["actors"]:
+        tds = []
+        for t in targets:
+            p = cells.get((actor, t))
+            if p is None or not p["latest"]:
+                tds.append(f'<td data-target="{_e(t)}"></td>')
+                continue
+            latest, support = p["latest"], latest_support(p)
+            confidence = max((e["confidence"] for e in support), default=0.0)
+            weak = all(e["confidence"] < LOW_CONFIDENCE and not e.get("human") for e in support)
+            n = len(p["timeline"])
+            human = sum(1 for e in p["timeline"] if e.get("human"))
+            title = (f'{actor} on {t}: {latest["stance"]} in {latest["period"]}' + (" (mixed)" if latest["mixed"] else "")
+                     + f"; {n} utterance(s), {human} reviewed by a person"
+                     + ("; rests only on low-confidence labels" if weak else ""))
+            tds.append(f'<td data-target="{_e(t)}" class="{"weak" if weak else ""}"><a href="#{_anchor(actor, t)}" title="{_e(title)}">'
+                       f'{_chip(latest["stance"], stances)}{_e(latest["stance"])}{"?" if weak else ""}</a>'
+                       f'<span class="small"> {confidence:.2f} · {n} utt. · {round(100 * human / n)}% reviewed</span></td>')
+        rows.append(f'<tr data-actor="{_e(actor)}"><th>{_e(actor)}</th>{"".join(tds)}</tr>')
+    options = lambda values: "".join(f'<option value="{_e(v)}">{_e(v)}</option>' for v in values)  # noqa: E731
+    return (f'<p class="filters">Actor <select id="actor-filter"><option value="">all</option>{options(result["actors"])}</select> '
+            f'Target <select id="target-filter"><option value="">all</option>{options(targets)}</select></p>'
+            f'<table class="matrix"><tr><th>Actor \\ target</th>{head}</tr>{"".join(rows)}</table>'
+            f'<p class="small">Latest position per actor and target: stance, its confidence, utterances behind the position and '
+            f'the share a person reviewed. “?” and a dashed cell: every label behind it is below {LOW_CONFIDENCE:.1f} confidence.</p>')
+
+
+# Filtering hides what does not match in the matrix and in the sections below; without script the page shows everything.
+FILTER_SCRIPT = """<script>
+(function(){var a=document.getElementById('actor-filter'),t=document.getElementById('target-filter');if(!a)return;
+function f(){var av=a.value,tv=t.value;document.querySelectorAll('[data-actor]').forEach(function(e){
+var ok=(!av||e.dataset.actor===av)&&(!tv||!e.dataset.position||e.dataset.target===tv);e.style.display=ok?'':'none';});
+document.querySelectorAll('.matrix [data-target]').forEach(function(e){e.style.display=(!tv||e.dataset.target===tv)?'':'none';});}
+a.onchange=f;t.onchange=f;})();
+</script>"""
 
 
 def render_html(result: dict) -> str:
@@ -171,6 +238,8 @@ def render_html(result: dict) -> str:
     body.append(f"<p>{_e(summary_line(result))}.</p>")
     body += [f'<p class="note">{_e(n)}.</p>' for n in result["notes"]]
     body.append('<p class="legend">' + "".join(f"<span>{_chip(st, stances)}{_e(st)}</span>" for st in stances) + "</p>")
+    body.append("<h2>Positions at a glance</h2>")
+    body.append(matrix_html(result, stances))
 
     body.append("<h2>Changes</h2>")
     if not result["changes"]:
@@ -189,9 +258,10 @@ def render_html(result: dict) -> str:
                         f'<ul class="evidence">{"".join(items)}</ul></div>')
 
     for actor in result["actors"]:
-        body.append(f"<h2>{_e(actor)}</h2>")
+        body.append(f'<section data-actor="{_e(actor)}"><h2>{_e(actor)}</h2>')
         for p in (p for p in result["positions"] if p["actor"] == actor):
-            body.append(f'<h3>{_e(actor)} on {_e(p["target"])}</h3>')
+            body.append(f'<div data-actor="{_e(actor)}" data-target="{_e(p["target"])}" data-position="1">'
+                        f'<h3 id="{_anchor(actor, p["target"])}">{_e(actor)} on {_e(p["target"])}</h3>')
             if p["latest"]:
                 body.append(f'<p>Latest: {_chip(p["latest"]["stance"], stances)}<b>{_e(p["latest"]["stance"])}</b> '
                             f'({_e(p["latest"]["period"])})</p>')
@@ -206,7 +276,8 @@ def render_html(result: dict) -> str:
             body += [f"<p>Change: {_e(c['text'])}</p>" for c in p["changes"]]
             body += [f'<p class="small">Tentative change: {_e(c["text"])} ({_e(support_text(c))})</p>'
                      for c in p.get("tentative_changes", [])]
-            body.append('<ul class="evidence">' + "".join(_evidence_item(e, stances) for e in p["timeline"]) + "</ul>")
+            body.append('<ul class="evidence">' + "".join(_evidence_item(e, stances) for e in p["timeline"]) + "</ul></div>")
+        body.append("</section>")
 
     body.append("<h2>Unknown speaker</h2>")
     if not result["unknown_speaker"]:
@@ -225,4 +296,4 @@ def render_html(result: dict) -> str:
 
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            f"<title>Stance report</title><style>{CSS}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
+            f"<title>Stance report</title><style>{CSS}</style></head><body>\n" + "\n".join(body) + FILTER_SCRIPT + "\n</body></html>\n")

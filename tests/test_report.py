@@ -96,7 +96,9 @@ def test_html_is_self_contained_and_escaped(tmp_path):
     assert html.startswith("<!DOCTYPE html>")
     assert html.count("<svg") == 3  # Trump x Article 5, Trump x NATO, Rutte x Article 5
     assert "<title>" in html and "<circle" in html
-    assert not re.search(r"<script|<link|https?://", html, re.IGNORECASE)
+    # self-contained: no link, no URL, and the only script is the page's own filter (inline, no src)
+    assert not re.search(r"<link|https?://|<script[^>]*src", html, re.IGNORECASE)
+    assert html.count("<script>") == 1 and "actor-filter" in html.split("<script>")[1]
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &quot;obsolete&quot;" in html
     assert "undated" in html
 
@@ -161,3 +163,34 @@ def test_cli_report_does_not_import_torch(tmp_path):
             "heavy = [m for m in ('torch', 'transformers') if m in sys.modules]; print(heavy); sys.exit(2 if heavy else 0)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_html_opens_with_a_matrix_of_latest_positions_linking_to_sections(tmp_path):
+    db = make_store(tmp_path / "s.db")
+    build_report(db, tmp_path / "out")
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    matrix = html.split('<table class="matrix">')[1].split("</table>")[0]
+    assert html.index('class="matrix"') < html.index("<h2>Changes</h2>")  # the first thing after the summary
+    # Trump's latest on Article 5 is doubt (2026-01), one utterance at 0.8; Rutte's undated support
+    trump = matrix.split('<tr data-actor="Donald Trump">')[1].split("</tr>")[0]
+    assert '<a href="#pos-donald-trump-article-5"' in trump and "doubt</a>" in trump
+    article5 = trump.split("<td")[1]
+    assert "0.80 · 3 utt. · 0% reviewed" in article5  # 3 utterances: a1, the one quote reported by a2-a4, a5
+    assert 'id="pos-donald-trump-article-5"' in html and 'id="pos-mark-rutte-article-5"' in html
+    assert '<select id="actor-filter">' in html and '<option value="Mark Rutte">' in html
+
+
+def test_matrix_marks_positions_resting_only_on_low_confidence_labels(tmp_path):
+    from stance.report_html import matrix_html
+
+    position = {"actor": "A", "target": "NATO", "latest": {"stance": "doubt", "period": "2025-01", "mixed": False},
+                "periods": [{"period": "2025-01", "utterances": ["u1", "u2"]}], "undated": None,
+                "timeline": [{"utterance": "u1", "stance": "doubt", "confidence": 0.41},
+                             {"utterance": "u2", "stance": "doubt", "confidence": 0.45}]}
+    result = {"positions": [position], "actors": ["A"]}
+    assert 'class="weak"' in matrix_html(result, ["support", "doubt"]) and "doubt?</a>" in matrix_html(result, ["doubt"])
+    position["timeline"][1]["confidence"] = 0.9
+    assert 'class="weak"' not in matrix_html(result, ["doubt"])
+    position["timeline"][1].update(confidence=0.3, human=True)  # a person's label is not weak evidence
+    html = matrix_html(result, ["doubt"])
+    assert 'class="weak"' not in html and "50% reviewed" in html
