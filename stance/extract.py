@@ -9,6 +9,7 @@ resolved by `stance.speakers`. Nothing here is keyed to particular articles.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, replace
 from datetime import date as _date, timedelta
 from functools import lru_cache
@@ -25,20 +26,85 @@ from stance.speakers import PRONOUNS, UNKNOWN, ActorRegistry, ArticleSpeakers, l
 def sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
     """Character spans of the sentences of a text (syntok's segmentation)."""
     spans = []
-    for paragraph in segmenter.analyze(text):
-        for sentence in paragraph:
-            if sentence:
-                last = sentence[-1]
-                spans.append((sentence[0].offset, last.offset + len(last.value)))
+    for block_start, block_end in _blocks(text):
+        for paragraph in segmenter.analyze(text[block_start:block_end]):
+            for sentence in paragraph:
+                if sentence:
+                    last = sentence[-1]
+                    spans.append((block_start + sentence[0].offset, block_start + last.offset + len(last.value)))
     return tuple(spans)
+
+
+SEGMENT_BLOCK = 4000  # syntok's cost grows faster than its input: it is given blank-line blocks of bounded size
+
+
+def _blocks(text: str) -> list[tuple[int, int]]:
+    """Blank-line separated blocks of text, long ones cut at spaces into pieces of about SEGMENT_BLOCK."""
+    blocks, start = [], 0
+    for gap in re.finditer(r"\n[ \t]*\n", text):
+        blocks.append((start, gap.start()))
+        start = gap.end()
+    blocks.append((start, len(text)))
+    pieces = []
+    for start, end in blocks:
+        while end - start > SEGMENT_BLOCK:
+            cut = text.rfind(" ", start + SEGMENT_BLOCK // 2, start + SEGMENT_BLOCK)
+            cut = cut if cut > start else start + SEGMENT_BLOCK
+            pieces.append((start, cut))
+            start = cut
+        if text[start:end].strip():
+            pieces.append((start, end))
+    return pieces
 
 
 def sentence_context(text: str, start: int, end: int) -> str:
     """The sentence(s) of `text` that contain the span [start, end)."""
-    spans = [s for s in sentence_spans(text) if s[1] > start and s[0] < end]
+    all_spans = sentence_spans(text)
+    index = max(0, bisect_right(_starts(text), start) - 1)
+    spans = []
+    while index < len(all_spans) and all_spans[index][0] < end:
+        if all_spans[index][1] > start:
+            spans.append(all_spans[index])
+        index += 1
     if not spans:
         return text[start:end]
-    return text[min(s[0] for s in spans): max(max(s[1] for s in spans), end)]
+    return text[spans[0][0]: max(spans[-1][1], end)]
+
+
+@lru_cache(maxsize=8)
+def _starts(text: str) -> list[int]:
+    return [s[0] for s in sentence_spans(text)]
+
+
+TAG_WINDOW = 600  # how far before or after a quotation a speaker tag is looked for
+MAX_SENTENCE = 1200  # longer "sentences" (tables, run-on lines) are read in pieces, so cost stays linear
+
+
+def split_long(start: int, end: int, text: str) -> list[tuple[int, int]]:
+    """[start, end) cut at spaces into pieces of at most about MAX_SENTENCE characters."""
+    pieces = []
+    while end - start > MAX_SENTENCE:
+        cut = text.rfind(" ", start + MAX_SENTENCE // 2, start + MAX_SENTENCE)
+        cut = cut if cut > start else start + MAX_SENTENCE
+        pieces.append((start, cut))
+        start = cut
+    pieces.append((start, end))
+    return pieces
+
+
+def sentences_in(text: str, paras: list[tuple[int, int]]) -> "SpanList":
+    """Sentence spans clipped to the paragraphs (both sorted), long ones cut into pieces."""
+    result, p = [], 0
+    for s_start, s_end in sentence_spans(text):
+        while p < len(paras) and paras[p][1] <= s_start:
+            p += 1
+        q = p
+        while q < len(paras) and paras[q][0] < s_end:
+            start, end = max(s_start, paras[q][0]), min(s_end, paras[q][1])
+            if start < end:
+                result.extend(split_long(start, end, text))
+            q += 1
+    return SpanList(result)
 
 
 @dataclass
@@ -120,27 +186,29 @@ class Extractor:
         """All attributed statements of one article, in text order."""
         text = article.text
         speakers = ArticleSpeakers(self.registry, text, article.date)
-        paras = [p for p in paragraphs(text) if not is_heading_or_caption(text[p[0]:p[1]])]
+        paras = SpanList(p for p in paragraphs(text) if not is_heading_or_caption(text[p[0]:p[1]]))
         quotes = find_quotes(text, paras)
-        sentences = [(max(s[0], p[0]), min(s[1], p[1])) for s in sentence_spans(text) for p in paras
-                     if s[0] < p[1] and p[0] < s[1]]
+        sentences = sentences_in(text, paras)
         found = self._direct(article, text, quotes, sentences, paras, speakers)
-        masks = [(q.open, q.close + 1) for q in quotes] + [(f.statement.end, f.tag_end) for f in found]
-        taken = [(f.statement.start, f.statement.end) for f in found]
-        found += self._indirect(article, text, sentences, masks, taken, found, speakers)
+        masked = g.mask_spans(text, [(q.open, q.close + 1) for q in quotes] + [(f.statement.end, f.tag_end) for f in found])
+        taken = _SpanSet((f.statement.start, f.statement.end) for f in found)
+        found += self._indirect(article, text, sentences, masked, taken, found, speakers)
         found.sort(key=lambda f: f.statement.start)
         return [f.statement for f in _resolve_in_order(_drop_overlaps(found), speakers, text)]
 
     # --- direct quotes -------------------------------------------------
     def _direct(self, article, text, quotes, sentences, paras, speakers) -> list[_Found]:
         found: list[_Found] = []
-        for quote in quotes:
-            para_index = next((i for i, p in enumerate(paras) if p[0] <= quote.open < p[1]), -1)
+        for index, quote in enumerate(quotes):
             sentence = _sentence_at(sentences, quote.open)
-            before = text[max(sentence[0], _previous_close(quotes, quote) + 1):quote.open]
+            previous_close = quotes[index - 1].close if index else -1
+            before = text[max(sentence[0], previous_close + 1, quote.open - TAG_WINDOW):quote.open]
             close_end = min(quote.close + 1, len(text))
-            close_para = next((i for i, p in enumerate(paras) if p[0] <= quote.close < p[1]), para_index)
-            after_limit = _next_open(quotes, quote, paras[close_para][1] if close_para >= 0 else len(text))
+            close_para = _span_at(paras, quote.close)
+            after_limit = paras[close_para][1] if close_para is not None else len(text)
+            if index + 1 < len(quotes):
+                after_limit = min(after_limit, quotes[index + 1].open)
+            after_limit = min(after_limit, close_end + TAG_WINDOW)
             after_sentence_end = _sentence_at(sentences, max(close_end - 1, quote.open))[1]
             if text[quote.close - 1:quote.close] in ("?", "!") and after_sentence_end <= close_end:
                 # '"Why pay?" she asked.': the segmenter ends the sentence inside the quote; the tag follows
@@ -171,7 +239,7 @@ class Extractor:
         return found
 
     # --- indirect and mixed speech -------------------------------------
-    def _indirect(self, article, text, sentences, masks, taken, direct, speakers) -> list[_Found]:
+    def _indirect(self, article, text, sentences, masked_text, taken, direct, speakers) -> list[_Found]:
         found: list[_Found] = []
         statements_by_sentence: dict[tuple[int, int], list[_Found]] = {}
         for f in direct:
@@ -180,16 +248,15 @@ class Extractor:
         for sentence in sentences:
             s_start, s_end = sentence
             body = text[s_start:s_end]
-            spans = [(a - s_start, b - s_start) for a, b in masks]
+            masked = masked_text[s_start:s_end]
             silent = g.NON_COMMENT.search(body)
             if silent:  # "X did not respond to a request for comment, but Y said ..."
                 cut = re.search(r",|;|$", body[silent.end():])
-                spans.append((0, silent.end() + cut.start()))
-            masked = g.mask_spans(body, spans)
+                masked = g.mask_spans(masked, [(0, silent.end() + cut.start())])
             prior: Optional[_Found] = None
             for report in g.find_reports(masked, accept):
                 clause = _trim_clause(text, s_start + report.clause[0], s_start + report.clause[1])
-                if clause[1] - clause[0] < 8 or _overlaps_any(clause, taken):
+                if clause[1] - clause[0] < 8 or taken.overlaps(clause):
                     continue
                 same_as = None
                 if report.subject is not None:
@@ -225,11 +292,12 @@ class Extractor:
 def _drop_overlaps(found: list[_Found]) -> list[_Found]:
     """Keep one statement where two readings cover mostly the same words."""
     kept: list[_Found] = []
+    spans = _SpanSet()
     for candidate in found:
         span = (candidate.statement.start, candidate.statement.end)
-        if not _overlaps_any(span, [(k.statement.start, k.statement.end) for k in kept]) and not any(
-                _overlaps_any((k.statement.start, k.statement.end), [span]) for k in kept):
+        if not spans.overlaps(span) and not spans.covered_by_half(span):
             kept.append(candidate)
+            spans.add(span)
     return kept
 
 
@@ -260,10 +328,11 @@ def _resolve_in_order(found: list[_Found], speakers: ArticleSpeakers, text: str 
 def _previous_sentence_subject(text: str, position: int, not_before: int, speakers: ArticleSpeakers) -> Optional[str]:
     """The person named at the start of the sentence before `position`, if that sentence follows `not_before`."""
     spans = sentence_spans(text)
-    current = next((i for i, (a, b) in enumerate(spans) if a <= position < b), None)
-    if not current:
+    current = bisect_right(_starts(text), position) - 1
+    if current <= 0 or spans[current][1] <= position:
         return None
     start, end = spans[current - 1]
+    end = min(end, start + MAX_SENTENCE)
     if start < not_before:
         return None
     match = g.NAME_RUN.match(text[start:end])
@@ -320,37 +389,70 @@ def _trim_clause(text: str, start: int, end: int) -> tuple[int, int]:
     return _trim(text, start, end)
 
 
-def _sentence_at(sentences, position) -> tuple[int, int]:
-    for span in sentences:
-        if span[0] <= position < span[1]:
-            return span
-    before = [s for s in sentences if s[0] <= position]
-    return before[-1] if before else (position, position)
+class SpanList(list):
+    """Sorted, disjoint (start, end) spans with their starts kept for bisection."""
+
+    def __init__(self, spans=()):
+        super().__init__(spans)
+        self.starts = [span[0] for span in self]
 
 
-def _sentence_end_after(sentences, position) -> int:
-    for span in sentences:
-        if span[0] <= position <= span[1]:
-            return span[1]
+def _span_at(spans: SpanList, position) -> Optional[int]:
+    """Index of the span that contains position, or None."""
+    index = bisect_right(spans.starts, position) - 1
+    return index if index >= 0 and spans[index][0] <= position < spans[index][1] else None
+
+
+def _sentence_at(sentences: SpanList, position) -> tuple[int, int]:
+    index = bisect_right(sentences.starts, position) - 1
+    return sentences[index] if index >= 0 else (position, position)
+
+
+def _sentence_end_after(sentences: SpanList, position) -> int:
+    index = bisect_right(sentences.starts, position) - 1
+    if index >= 0 and sentences[index][0] <= position <= sentences[index][1]:
+        return sentences[index][1]
     return position
-
-
-def _previous_close(quotes, quote) -> int:
-    earlier = [q.close for q in quotes if q.close < quote.open]
-    return max(earlier) if earlier else -1
-
-
-def _next_open(quotes, quote, limit) -> int:
-    later = [q.open for q in quotes if q.open > quote.close]
-    return min([limit, *later])
 
 
 def _overlaps_any(span, spans) -> bool:
     return any(span[0] < b and a < span[1] and (min(span[1], b) - max(span[0], a)) > 0.5 * (span[1] - span[0]) for a, b in spans)
 
 
+class _SpanSet:
+    """Spans added in any order, queried for overlap without scanning them all."""
+
+    def __init__(self, spans=()):
+        self.starts: list[int] = []
+        self.spans: list[tuple[int, int]] = []
+        self.longest = 0
+        for span in spans:
+            self.add(span)
+
+    def add(self, span: tuple[int, int]) -> None:
+        index = bisect_right(self.starts, span[0])
+        self.starts.insert(index, span[0])
+        self.spans.insert(index, span)
+        self.longest = max(self.longest, span[1] - span[0])
+
+    def near(self, span: tuple[int, int]) -> list[tuple[int, int]]:
+        """The stored spans that can overlap `span`."""
+        low = bisect_left(self.starts, span[0] - self.longest)
+        high = bisect_left(self.starts, span[1])
+        return self.spans[low:high]
+
+    def overlaps(self, span: tuple[int, int]) -> bool:
+        """Whether more than half of `span` lies in one stored span."""
+        return _overlaps_any(span, self.near(span))
+
+    def covered_by_half(self, span: tuple[int, int]) -> bool:
+        """Whether `span` covers more than half of some stored span."""
+        return any(_overlaps_any(kept, [span]) for kept in self.near(span))
+
+
 def _nearby_person(text, start, stop, speakers) -> Optional[str]:
     """The last person named between start and stop, outside quotations."""
+    start = max(start, stop - TAG_WINDOW)
     segment = g.mask_spans(text[start:stop], g.quote_spans(text[start:stop]))
     last = None
     for match in g.NAME_RUN.finditer(segment):

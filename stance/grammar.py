@@ -58,11 +58,15 @@ VERBISH = set(("would will could should must can may might shall is was were are
 PREPOSITIONS = set(("in on at during after before via from with over through while since until by about "
                     "earlier later last this next also again repeatedly previously recently yesterday today "
                     "tonight ago week month year morning afternoon evening night").split()) | set(WEEKDAYS) | MONTHS
-FILLERS = re.compile(r"(?:\s+|\b(?:has|have|had|also|repeatedly|previously|later|earlier|then|once|again|"
-                     r"officially|recently|publicly|privately|reportedly|just|already|would|will|did|does|only|"
-                     r"openly|firmly|flatly|initially|subsequently|separately|further|still|often|"
-                     r"(?:on\s+|last\s+|this\s+)?(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|on\s+\w+\s+\d+|"
-                     r"in\s+a\s+statement|in\s+an\s+interview)\b)+$")
+# One filler that may sit between a speaker and a reporting verb ("Smith also said", "Smith on Monday
+# said"). Matched once at a time against a short tail (see _strip_fillers): a repeated group here,
+# as in `(?:\s+|filler)+$`, backtracks exponentially on a long run of spaces.
+FILLER = re.compile(r"\b(?:has|have|had|also|repeatedly|previously|later|earlier|then|once|again|"
+                    r"officially|recently|publicly|privately|reportedly|just|already|would|will|did|does|only|"
+                    r"openly|firmly|flatly|initially|subsequently|separately|further|still|often|"
+                    r"(?:on[ \t]+|last[ \t]+|this[ \t]+)?(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|on[ \t]+\w{1,12}[ \t]+\d{1,4}|"
+                    r"in[ \t]+a[ \t]+statement|in[ \t]+an[ \t]+interview)$")
+FILLER_TAIL = 40  # longest filler, with some spacing
 SENTENCE_STARTERS = {"however", "but", "and", "in", "at", "on", "this", "those", "these", "such", "while",
                      "earlier", "recently", "meanwhile", "officially", "notably", "for", "some", "several", "the",
                      "a", "an", "during", "after", "before", "asserting", "doubtful", "amid", "even", "yet",
@@ -74,7 +78,7 @@ NP_WORDS = set(("of the a an for and spokesperson spokesman spokeswoman spokespe
                 "administration pick nominee foreign defence defense policy top senior former vice deputy "
                 "state treasury commander").split())
 
-CAPTION = re.compile(r"\b(?:Photograph|Photo|Image|Picture|Illustration|Credit)s?\s*:|\((?:photo|image|picture)\b[^)]*\)"
+CAPTION = re.compile(r"\b(?:Photograph|Photo|Image|Picture|Illustration|Credit)s?\s*:|\((?:photo|image|picture)\b[^)]{0,200}\)"
                      r"|Getty Images|/(?:AP|AFP|Reuters|EPA|Bloomberg)\b", re.IGNORECASE)
 NON_COMMENT = re.compile(r"did not (?:immediately )?(?:respond|reply|return|comment|answer)|declined to comment|"
                          r"(?:request|requests) for comment|could not be reached|no immediate comment|"
@@ -133,11 +137,14 @@ def starts_sentence(text: str, position: int) -> bool:
 
 
 def _strip_fillers(left: str) -> str:
-    previous = None
-    while previous != left:
-        previous = left
-        left = FILLERS.sub("", left).rstrip()
-    return left
+    """`left` without the fillers and spaces that end it; each step looks at a bounded tail only."""
+    left = left.rstrip()
+    while True:
+        tail = left[-FILLER_TAIL:]
+        match = FILLER.search(tail)
+        if match is None or match.start() == 0 and len(tail) < len(left):  # may be cut from a longer word
+            return left
+        left = left[:len(left) - len(tail) + match.start()].rstrip()
 
 
 def trailing_subject(left: str) -> Optional[str]:

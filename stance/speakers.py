@@ -171,6 +171,9 @@ class ArticleSpeakers:
         self.registry = registry
         self.date = date
         self.full_names: list[str] = self._collect_names(article_text)
+        self.by_surname: dict[str, list[str]] = {}
+        for name in dict.fromkeys(self.full_names):  # each name once: long articles repeat them
+            self.by_surname.setdefault(name.split()[-1], []).append(name)
         self.last_speaker: Optional[str] = None
 
     @staticmethod
@@ -190,7 +193,7 @@ class ArticleSpeakers:
             if canonical:
                 return canonical
         last = name.split()[-1]
-        longer = [n for n in self.full_names if n.split()[-1] == last and len(n) > len(name)]
+        longer = [n for n in self.by_surname.get(last, ()) if len(n) > len(name)]
         if longer:
             best = max(longer, key=len)
             return self.registry.aliases.get(normalise_phrase(best), best)
@@ -249,4 +252,4 @@ class ArticleSpeakers:
         canonical = self.registry.aliases.get(normalise_phrase(name))
         if canonical:
             return True
-        return " " in name or any(n.split()[-1] == name for n in self.full_names)
+        return " " in name or name in self.by_surname
