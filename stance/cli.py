@@ -324,15 +324,18 @@ def train_command(
     config: Annotated[Optional[Path], typer.Option("--config", help="Training config YAML (default: configs/default.yaml).")] = None,
     data: Annotated[Optional[list[Path]], typer.Option("--data", help="Labelled JSONL file(s) (text, target, stance; speaker, context optional). Repeat for several; default: the config's data.")] = None,
     output: Annotated[Path, typer.Option("--output", help="Directory to write the trained model to.")] = Path("models/default"),
+    add_data: Annotated[Optional[list[Path]], typer.Option("--add-data", help="Reviewed JSONL file(s) (e.g. a filled-in `stance review queue`) added to the data, each row counting human_weight times. Repeat for several.")] = None,
+    db: Annotated[Optional[Path], typer.Option("--db", help="Add the reviewed labels of this statement store, each counting human_weight times.")] = None,
 ) -> None:
     """Fine-tune the target and stance classifier and save a self-describing model directory."""
     from stance.config import load_train_config
     from stance.train import train
 
     check_output_dir(output, "--output", "the model")
-    meta = train(load_train_config(config), output, data=data, progress=True)
+    meta = train(load_train_config(config), output, data=data, progress=True, add_data=add_data, add_db=db)
     metrics = (output / "metrics.json").read_text(encoding="utf-8")
-    typer.echo(f"saved {meta['model_id']} to {output} ({meta['data_fingerprint']['rows']} statements, "
+    human = f", {meta['human_labels']} human label(s) × {meta['human_weight']}" if meta.get("human_labels") else ""
+    typer.echo(f"saved {meta['model_id']} to {output} ({meta['data_fingerprint']['rows']} statements{human}, "
                f"int8 {'on' if meta.get('int8_equal') else 'off'})")
     typer.echo(metrics.strip())
 

@@ -114,6 +114,7 @@ class TrainConfig:
     threads: int = 0  # 0 = torch default
     freeze_embeddings: bool = True  # keep the word-embedding matrix fixed: faster, less overfitting on small data
     tfidf_weight: float = 0.5  # share of a TF-IDF + LR model in the averaged probabilities (0 = the fine-tune alone)
+    human_weight: int = 10  # times each statement added with `train --add-data/--db` (human-reviewed) counts in training
 
     def __post_init__(self) -> None:
         if self.method not in ("finetune", "setfit", "tfidf"):
@@ -121,7 +122,7 @@ class TrainConfig:
         for name in ("context_words", "encoder_layers"):
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 0:
                 raise StanceError(f"config: {name} must be a whole number >= 0, found {getattr(self, name)!r}")
-        for name in ("epochs", "batch_size", "max_length"):
+        for name in ("epochs", "batch_size", "max_length", "human_weight"):
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
                 raise StanceError(f"config: {name} must be a positive integer, found {getattr(self, name)!r}")
         if not isinstance(self.learning_rate, (int, float)) or not 0 < self.learning_rate < 1:

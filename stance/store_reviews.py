@@ -95,6 +95,16 @@ class ReviewTables:
         last = len(text) if last < 0 else last
         return text[first:last], start - first, end - first
 
+    def reviewed_rows(self) -> list[dict]:
+        """Reviewed statements with a target and stance, as labelled training rows."""
+        rows = self._db.execute(
+            "SELECT s.id, s.article, COALESCE(r.speaker, s.speaker) AS speaker, s.text, s.context, r.target, r.stance "
+            "FROM reviews r JOIN statements s ON s.id = r.statement "
+            "WHERE r.is_statement = 1 AND r.target IS NOT NULL ORDER BY s.id").fetchall()
+        return [{"text": r["text"], "context": r["context"], "speaker": r["speaker"], "article": r["article"],
+                 "target": r["target"], "stance": r["stance"], "where": f"{self.path}: statement {r['id']}",
+                 "composed": False, "human": True} for r in rows]
+
     def review_counts(self) -> dict:
         one = lambda sql: self._db.execute(sql).fetchone()[0]  # noqa: E731
         return {"reviewed": one("SELECT COUNT(*) FROM reviews"),

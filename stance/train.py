@@ -159,14 +159,23 @@ def fit_tfidf(rows: Sequence[dict], config: TrainConfig):
     return fit_lexical(joined_inputs(rows, config), {"target": [r["target"] for r in rows], "stance": [r["stance"] for r in rows]})
 
 
-def train(config: TrainConfig, output: Path, data: Optional[Sequence[Path]] = None, progress: bool = True) -> dict:
-    """Train the configured model on the labelled files and save it to `output`; returns its metadata."""
+def train(config: TrainConfig, output: Path, data: Optional[Sequence[Path]] = None, progress: bool = True,
+          add_data: Optional[Sequence[Path]] = None, add_db: Optional[Path] = None) -> dict:
+    """Train the configured model on the labelled files and save it to `output`; returns its metadata.
+
+    `add_data` (reviewed JSONL files) and `add_db` (a store's reviews) add human labels to the data,
+    each counting `config.human_weight` times.
+    """
     if config.method != "finetune":
         raise StanceError(f"config: method {config.method!r} can be compared with `stance evaluate classifier`, "
                           "but `stance train` saves only method 'finetune'")
     labels = load_labels(config.resolve(config.labels))
     paths = [Path(p) for p in data] if data else [config.resolve(p) for p in config.data]
     rows = load_labelled(paths, labels)
+    from stance.review.training import reviewed_rows, with_human_weight
+
+    added = reviewed_rows(add_data, add_db, labels)
+    rows = with_human_weight(rows, added, config.human_weight)
     check_trainable(rows, labels, config.labels)
     model, tokenizer, info = fit_finetune(rows, config, labels, progress=progress)
     from stance.classify import Classifier
@@ -183,7 +192,10 @@ def train(config: TrainConfig, output: Path, data: Optional[Sequence[Path]] = No
         "label_counts": {"target": _counts(rows, "target"), "stance": _counts(rows, "stance")},
     }
     meta = save_model(model, tokenizer, output, config, labels, rows, paths, info["base_model"], metrics,
-                      extra={"int8_equal": int8 == 1.0}, lexical=classifier.lexical)
+                      extra={"int8_equal": int8 == 1.0, "human_labels": len(added),
+                             "human_weight": config.human_weight if added else 0,
+                             "added_from": [str(p) for p in add_data or []] + ([str(add_db)] if add_db else [])},
+                      lexical=classifier.lexical)
     return meta
 
 
