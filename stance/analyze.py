@@ -11,13 +11,16 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
-from stance.config import DEFAULT_MODEL_DIR, load_train_config
+from stance.config import DEFAULT_CONFIG
 from stance.corpus import load_corpus
 from stance.extract import Extractor, finish
 from stance.report import DEFAULT_OUT, load_aggregate, write_reports
 from stance.store import DEFAULT_DB, Store
+
+if TYPE_CHECKING:
+    from stance.project import Project
 
 PREDICT_BATCH = 256
 
@@ -45,33 +48,54 @@ class AnalyzeSummary:
     tentative_changes: list[str] = field(default_factory=list)
 
 
-def ensure_model(model_dir: Optional[Path], log: Callable[[str], None]) -> tuple[Path, Optional[Path]]:
-    """The model to use; trains the default model first when none exists at the default path."""
+def ensure_model(model_dir: Optional[Path], log: Callable[[str], None],
+                 project: Optional["Project"] = None) -> tuple[Path, Optional[Path]]:
+    """The model to use: `model_dir`, else the project's default model, trained first when missing.
+
+    `project` (stance.project.load_project) defaults to the config shipped with stance.
+    Returns (model directory, the directory just trained or None).
+    """
     if model_dir is not None:
         return Path(model_dir), None
-    if (DEFAULT_MODEL_DIR / "model.safetensors").is_file():
-        return DEFAULT_MODEL_DIR, None
+    from stance.project import load_project
+
+    project = project or load_project(DEFAULT_CONFIG)
+    target = project.model_dir
+    if (target / "model.safetensors").is_file():
+        return target, None
     from stance.train import train
 
-    log(f"No trained model at {DEFAULT_MODEL_DIR}: training the default model first (configs/default.yaml).")
-    train(load_train_config(), DEFAULT_MODEL_DIR, progress=True)
-    return DEFAULT_MODEL_DIR, DEFAULT_MODEL_DIR
+    log(f"No trained model at {target}: training it now from {project.describe()} (first run only; "
+        f"later runs reuse it; set STANCE_HOME or pass --model to keep models elsewhere).")
+    train(project.config, target, progress=True)
+    log(f"Trained model saved to {target}")
+    return target, target
 
 
 def analyze(paths: list[Path], *, manifest: Optional[Path] = None, model_dir: Optional[Path] = None,
             db_path: Path = DEFAULT_DB, out_dir: Path = DEFAULT_OUT, skip_bad: bool = False, period: str = "month",
-            progress: bool = True, log: Callable[[str], None] = print) -> AnalyzeSummary:
-    """Run the whole pipeline over `paths` and write the reports; returns a summary."""
+            progress: bool = True, log: Callable[[str], None] = print,
+            project: Optional["Project"] = None) -> AnalyzeSummary:
+    """Run the whole pipeline over `paths` and write the reports; returns a summary.
+
+    `project` (stance.project.load_project) picks the default model and the actor registry;
+    None means the defaults shipped with stance.
+    """
     from rich.progress import track
 
     from stance.classify import load_classifier, read_meta
 
     corpus = load_corpus(paths, manifest=manifest, skip_bad=skip_bad)
     summary = AnalyzeSummary(articles_read=len(corpus.articles), skipped=corpus.skipped, ignored=corpus.ignored)
-    model_path, summary.trained_model = ensure_model(model_dir, log)
+    model_path, summary.trained_model = ensure_model(model_dir, log, project)
     model_id = read_meta(model_path).get("model_id", model_path.name)
     summary.model_id = model_id
-    extractor = Extractor()
+    if project is not None and not project.packaged:
+        from stance.speakers import load_registry
+
+        extractor = Extractor(load_registry(project.actors_path))
+    else:
+        extractor = Extractor()
     with Store(db_path) as store:
         articles = track(corpus.articles, description="Extracting", transient=True) if progress else corpus.articles
         for article in articles:

@@ -13,7 +13,7 @@ from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import IO, Iterable, Optional, Sequence, Union
 
-from stance.config import DEFAULT_MODEL_DIR, LabelSet, labels_from_dict, train_config_from_dict
+from stance.config import LabelSet, labels_from_dict, train_config_from_dict
 from stance.errors import StanceError
 from stance.records import Prediction, Statement
 
@@ -127,7 +127,11 @@ def read_meta(model_dir: Path) -> dict:
 
 def load_classifier(model_dir: Union[str, Path, None] = None, int8: Optional[bool] = None, threads: Optional[int] = None) -> Classifier:
     """Load a directory written by `stance train`. int8=None: use int8 when training found it argmax-equal."""
-    model_dir = Path(model_dir) if model_dir else DEFAULT_MODEL_DIR
+    if not model_dir:
+        from stance.home import home_model_dir
+
+        model_dir = home_model_dir()
+    model_dir = Path(model_dir)
     meta = read_meta(model_dir)
     from stance.train import quiet_transformers
 

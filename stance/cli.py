@@ -88,6 +88,7 @@ app.add_typer(review_app, name="review")
 PathsArg = Annotated[list[Path], typer.Argument(help="Article files or directories (.txt, .jsonl, .csv), read recursively.")]
 ManifestOpt = Annotated[Optional[Path], typer.Option("--manifest", help="JSONL of per-article metadata (article, date, date_precision, source, title, url).")]
 SkipBadOpt = Annotated[bool, typer.Option("--skip-bad", help="Skip unreadable or malformed items and list them in the summary instead of stopping.")]
+ConfigOpt = Annotated[Optional[Path], typer.Option("--config", help="Project config: labels, actors, training settings (default: ./stance.yaml when present, else the config shipped with stance; see `stance init`).")]
 
 
 def _print_corpus_notes(corpus) -> None:
@@ -101,20 +102,23 @@ def _print_corpus_notes(corpus) -> None:
 def analyze_command(
     paths: PathsArg,
     manifest: ManifestOpt = None,
-    model: Annotated[Optional[Path], typer.Option("--model", help="Trained model directory (default: models/default, trained first if missing).")] = None,
+    model: Annotated[Optional[Path], typer.Option("--model", help="Trained model directory (default: the config's default model, trained first if missing; see README, \"Install\").")] = None,
     db: Annotated[Optional[Path], typer.Option("--db", help="SQLite statement store; grows run by run (default: stance.db).")] = None,
     out: Annotated[Path, typer.Option("--out", help="Folder for report.md, positions.json, statements.csv and report.html.")] = Path("reports"),
     period: Annotated[str, typer.Option("--period", help="Group positions by day, month or year.")] = "month",
     skip_bad: SkipBadOpt = False,
+    config: ConfigOpt = None,
 ) -> None:
     """Ingest, extract, classify, store and report: each actor's position on each target over time."""
     from stance.analyze import analyze, summary_lines
+    from stance.project import load_project
     from stance.store import DEFAULT_DB
 
     check_output_file(db or DEFAULT_DB, "--db", "the statement store")
     check_output_dir(out, "--out", "the reports")
     summary = analyze(paths, manifest=manifest, model_dir=model, db_path=db or DEFAULT_DB, out_dir=out,
-                      skip_bad=skip_bad, period=period, log=lambda m: err_console.print(escape(m)))
+                      skip_bad=skip_bad, period=period, log=lambda m: err_console.print(escape(m)),
+                      project=load_project(config))
     for line in summary_lines(summary):
         typer.echo(line)
 
@@ -125,15 +129,19 @@ def extract_command(
     manifest: ManifestOpt = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="Write statements as JSONL here (default: standard output).")] = None,
     skip_bad: SkipBadOpt = False,
+    config: ConfigOpt = None,
 ) -> None:
     """Find attributed statements and their speakers; one JSON object per statement."""
     from stance.corpus import load_corpus
     from stance.extract import extract_articles
+    from stance.project import load_project
+    from stance.speakers import load_registry
 
     if out is not None:
         check_output_file(out, "--out", "the statements")
+    registry = load_registry(load_project(config).actors_path)
     corpus = load_corpus(paths, manifest=manifest, skip_bad=skip_bad)
-    count = extract_articles(corpus.articles, out, progress=out is not None)
+    count = extract_articles(corpus.articles, out, progress=out is not None, registry=registry)
     _print_corpus_notes(corpus)
     err_console.print(f"{len(corpus.articles)} articles read, {len(corpus.skipped)} skipped, {count} statements found"
                       + (f" -> {out}" if out else ""), highlight=False)
@@ -168,6 +176,7 @@ def evaluate_positions_command(
     period: Annotated[str, typer.Option("--period", help="Group positions by day, month or year.")] = "month",
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Write the full report (figures, errors, rule grid) as JSON here.")] = None,
     show_errors: Annotated[bool, typer.Option("--errors/--no-errors", help="List wrong, missed and invented cells and changes.")] = True,
+    config: ConfigOpt = None,
 ) -> None:
     """Score the report's positions (speaker x target x period) and changes against gold statements."""
     from stance.aggregate import check_period
@@ -187,8 +196,9 @@ def evaluate_positions_command(
     if db is None or model is not None:
         from stance.analyze import ensure_model
         from stance.classify import load_classifier
+        from stance.project import load_project
 
-        model_path, _ = ensure_model(model, lambda m: err_console.print(escape(m)))
+        model_path, _ = ensure_model(model, lambda m: err_console.print(escape(m)), load_project(config))
         classify = load_classifier(model_path).predict
     report = evaluate_positions(corpus.articles, gold, classify=classify, tool_rows=tool_rows, period=period,
                                 json_path=json_path)
@@ -228,14 +238,15 @@ def agreement_command(
     first: Annotated[Path, typer.Argument(help="The first annotation (JSONL with speaker, target and/or stance).")],
     second: Annotated[Path, typer.Argument(help="The second annotation of the same statements (same ids, or same rows in the same order).")],
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Write the full report (per field, confusion pairs, disagreeing rows) as JSON here.")] = None,
+    config: ConfigOpt = None,
 ) -> None:
     """Agreement of two annotators: percent agreement, Cohen's kappa and Krippendorff's alpha per field."""
     import json
 
-    from stance.config import load_labels
+    from stance.project import load_project
     from stance.review.agreement import agreement, summary_lines
 
-    report = agreement(first, second, load_labels())
+    report = agreement(first, second, load_project(config).labels())
     for line in summary_lines(report):
         typer.echo(line)
     if json_path is not None:
@@ -286,13 +297,14 @@ def review_import_command(
     file: Annotated[Path, typer.Argument(help="Reviewed JSONL: id, target, stance (speaker, \"statement\": false optional).")],
     db: DbOpt = None,
     annotator: Annotated[Optional[str], typer.Option("--annotator", help="Who reviewed (default: the login name).")] = None,
+    config: ConfigOpt = None,
 ) -> None:
     """Store reviewed labels; they win over the model's in every report."""
-    from stance.config import load_labels
+    from stance.project import load_project
     from stance.review.importer import import_reviews
     from stance.store import DEFAULT_DB
 
-    done = import_reviews(file, db or DEFAULT_DB, load_labels(), annotator)
+    done = import_reviews(file, db or DEFAULT_DB, load_project(config).labels(), annotator)
     typer.echo(f"imported {done['imported']} review(s) by {done['annotator']} "
                f"({done['not_statements']} marked not a statement); run `stance report` to see them")
 
@@ -304,16 +316,17 @@ def review_serve_command(
     host: Annotated[str, typer.Option("--host", help="Address to bind; the page writes to the store without a login, so keep it local.")] = "127.0.0.1",
     n: Annotated[int, typer.Option("--n", help="How many statements to queue.")] = 50,
     annotator: Annotated[Optional[str], typer.Option("--annotator", help="Who reviews (default: the login name).")] = None,
+    config: ConfigOpt = None,
 ) -> None:
     """Review the queue in a local web page: keyboard shortcuts, undo, saved as you go."""
-    from stance.config import load_labels
+    from stance.project import load_project
     from stance.review.server import serve
     from stance.store import DEFAULT_DB
 
     if host not in ("127.0.0.1", "localhost", "::1"):
         err_console.print(f"[yellow]warning[/yellow]: serving on {escape(host)}: anyone who can reach it can write labels")
     try:
-        serve(db or DEFAULT_DB, load_labels(), host=host, port=port, n=n, annotator=annotator, log=typer.echo)
+        serve(db or DEFAULT_DB, load_project(config).labels(), host=host, port=port, n=n, annotator=annotator, log=typer.echo)
     except KeyboardInterrupt:
         typer.echo("stopped; every saved review is in the store")
 
@@ -321,18 +334,20 @@ def review_serve_command(
 
 @app.command("train")
 def train_command(
-    config: Annotated[Optional[Path], typer.Option("--config", help="Training config YAML (default: configs/default.yaml).")] = None,
+    config: ConfigOpt = None,
     data: Annotated[Optional[list[Path]], typer.Option("--data", help="Labelled JSONL file(s) (text, target, stance; speaker, context optional). Repeat for several; default: the config's data.")] = None,
-    output: Annotated[Path, typer.Option("--output", help="Directory to write the trained model to.")] = Path("models/default"),
+    output: Annotated[Optional[Path], typer.Option("--output", help="Directory to write the trained model to (default: the config's default model, the one `analyze` and `predict` use).")] = None,
     add_data: Annotated[Optional[list[Path]], typer.Option("--add-data", help="Reviewed JSONL file(s) (e.g. a filled-in `stance review queue`) added to the data, each row counting human_weight times. Repeat for several.")] = None,
     db: Annotated[Optional[Path], typer.Option("--db", help="Add the reviewed labels of this statement store, each counting human_weight times.")] = None,
 ) -> None:
     """Fine-tune the target and stance classifier and save a self-describing model directory."""
-    from stance.config import load_train_config
+    from stance.project import load_project
     from stance.train import train
 
+    project = load_project(config)
+    output = output or project.model_dir
     check_output_dir(output, "--output", "the model")
-    meta = train(load_train_config(config), output, data=data, progress=True, add_data=add_data, add_db=db)
+    meta = train(project.config, output, data=data, progress=True, add_data=add_data, add_db=db)
     metrics = (output / "metrics.json").read_text(encoding="utf-8")
     human = f", {meta['human_labels']} human label(s) × {meta['human_weight']}" if meta.get("human_labels") else ""
     typer.echo(f"saved {meta['model_id']} to {output} ({meta['data_fingerprint']['rows']} statements{human}, "
@@ -343,7 +358,7 @@ def train_command(
 @evaluate_app.command("classifier")
 def evaluate_classifier_command(
     model: Annotated[Optional[Path], typer.Option("--model", help="Score this trained model directory on --data (no training).")] = None,
-    config: Annotated[Optional[Path], typer.Option("--config", help="Training config YAML for cross-validation (default: configs/default.yaml).")] = None,
+    config: ConfigOpt = None,
     data: Annotated[Optional[list[Path]], typer.Option("--data", help="Labelled JSONL file(s); default: the config's data (with --model: required).")] = None,
     cv: Annotated[str, typer.Option("--cv", help="Cross-validation scheme: 'event' = leave one event (articles sharing quotes) out.")] = "event",
     methods: Annotated[str, typer.Option("--methods", help="Comma-separated methods to compare: majority, tfidf, setfit, finetune (finetune also reports finetune+tfidf when the config sets tfidf_weight).")] = "majority,tfidf,setfit,finetune",
@@ -363,9 +378,9 @@ def evaluate_classifier_command(
     else:
         if cv != "event":
             raise StanceError(f"--cv {cv!r} is not supported; expected 'event'")
-        from stance.config import load_train_config
+        from stance.project import load_project
 
-        report = cross_validate(load_train_config(config), data, [m.strip() for m in methods.split(",") if m.strip()],
+        report = cross_validate(load_project(config).config, data, [m.strip() for m in methods.split(",") if m.strip()],
                                 log=lambda message: err_console.print(f"[dim]{escape(message)}[/dim]"))
     write_reports(report, json_path, markdown)
     if markdown is None:
@@ -375,14 +390,23 @@ def evaluate_classifier_command(
 @app.command("predict")
 def predict_command(
     input_path: Annotated[Path, typer.Option("--input", help="JSONL of statements; each row needs 'text' ('speaker', 'context' optional).")],
-    model: Annotated[Optional[Path], typer.Option("--model", help="Trained model directory (default: models/default).")] = None,
+    model: Annotated[Optional[Path], typer.Option("--model", help="Trained model directory (default: the config's default model; see README, \"Install\").")] = None,
     output: Annotated[Optional[Path], typer.Option("--output", help="Write the labelled JSONL here (default: standard output).")] = None,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Statements per inference batch.")] = 64,
+    config: ConfigOpt = None,
 ) -> None:
     """Add target, stance and their probabilities to each statement."""
     import sys
 
     from stance.classify import predict_file
+
+    if model is None:
+        from stance.project import load_project
+
+        model = load_project(config).model_dir
+        if not (model / "model.safetensors").is_file():
+            raise StanceError(f"{model}: no trained model there; expected one written by `stance train` "
+                              "(or by the first `stance analyze`), or pass --model DIR")
 
     if output is None:
         predict_file(input_path, model, sys.stdout, batch_size)
@@ -398,3 +422,18 @@ def predict_command(
         tmp.unlink(missing_ok=True)
         raise
     err_console.print(f"labelled {count} statements -> {output}")
+
+
+@app.command("init")
+def init_command(
+    folder: Annotated[Path, typer.Argument(help="Project folder to write stance.yaml, labels.yaml and actors.yaml into.")] = Path("."),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite those files when they exist.")] = False,
+) -> None:
+    """Start a project: editable copies of the training config, label set and actor registry."""
+    from stance.project import init_project
+
+    written = init_project(folder, force=force)
+    for path in written:
+        typer.echo(f"wrote {path}")
+    typer.echo(f"Edit them, then run stance commands in {folder} (they read ./stance.yaml) or pass --config "
+               f"{folder / 'stance.yaml'}; models trained for this project go to {folder / 'models' / 'default'}.")

