@@ -149,8 +149,8 @@ def extract_command(
 
 @evaluate_app.command("extraction")
 def evaluate_extraction_command(
-    paths: Annotated[Optional[list[Path]], typer.Argument(help="Articles the gold labels refer to (default: seeds/).")] = None,
-    gold: Annotated[Path, typer.Option("--gold", help="Gold statements JSONL (article, speaker, text).")] = Path("seeds/labels.jsonl"),
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="Articles the gold labels refer to (default: ./seeds/, else the seeds shipped with stance).")] = None,
+    gold: Annotated[Optional[Path], typer.Option("--gold", help="Gold statements JSONL (article, speaker, text; default: labels.jsonl of the default seeds).")] = None,
     manifest: ManifestOpt = None,
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Write the full report (figures, misses, false positives) as JSON here.")] = None,
     show_errors: Annotated[bool, typer.Option("--errors/--no-errors", help="List misses, false positives and wrong speakers.")] = True,
@@ -161,7 +161,12 @@ def evaluate_extraction_command(
 
     if json_path is not None:
         check_output_file(json_path, "--json", "the report")
-    corpus = load_corpus(paths or [Path("seeds")], manifest=manifest)
+    if not paths or gold is None:  # the checkout's (or current folder's) seeds, else the shipped copy
+        from stance.home import resource
+
+        seeds = Path("seeds") if Path("seeds", "labels.jsonl").is_file() else resource("seeds")
+        paths, gold = paths or [seeds], gold or seeds / "labels.jsonl"
+    corpus = load_corpus(paths, manifest=manifest)
     report = evaluate_extraction(corpus.articles, gold, json_path)
     typer.echo(to_markdown(report, show_errors))
 
