@@ -17,6 +17,14 @@ a reused model never saw its event's labels, old or new.
 
     nice python scripts/positions_loeo.py seeds/ --gold seeds/labels.jsonl --models /tmp/loeo \
         --json docs/measurements/positions_loeo_seeds.json --markdown docs/measurements/positions_loeo_seeds.md
+
+Without training: --cv-json F takes the held-out labels that `stance evaluate
+classifier --json F` recorded per gold statement (method --method, default
+finetune+tfidf). A statement of the tool takes the label of the gold statement
+it matches (same article, spans overlapping by half, as `stance evaluate
+extraction`); one matching none gets target none (so it states nothing). Those
+records carry no probabilities, so every label counts as confident: the rule
+grid then only tells apart rules by their utterance count.
 """
 
 from __future__ import annotations
@@ -96,6 +104,44 @@ def loeo_classify(gold: Path, config, models: Path = None, log=print):
     return classify, info
 
 
+def recorded_classify(gold: Path, cv_json: Path, method: str, articles: dict):
+    """A classify(rows) from the held-out labels recorded by `stance evaluate classifier --json`."""
+    from stance.errors import StanceError
+    from stance.extraction_eval import _overlap, load_gold
+    from stance.records import Prediction
+
+    report = json.loads(Path(cv_json).read_text(encoding="utf-8"))
+    by_line = {}  # the CV's gold file by line; --gold must hold the same rows (text checked), wherever it lies
+    for p in report.get("predictions", []):
+        file, line = p["where"].rsplit(":", 1)
+        if Path(file).name == gold.name and method in p:
+            by_line[int(line)] = (p["text"], p[method])
+    located = load_gold(gold, articles)
+    labelled_gold = []
+    for g in located:
+        line = int(g.where.rsplit(":", 1)[1])
+        if line not in by_line or by_line[line][0] != g.text:
+            raise StanceError(f"{cv_json}: no {method} prediction for {g.where} ({g.text[:40]!r}); "
+                              "expected the gold file the CV was run on")
+        labelled_gold.append((g, by_line[line][1]))
+
+    def classify(rows: list[dict]):
+        out = []
+        for r in rows:
+            best, label = 0.0, ("none", "none")
+            for g, pred in labelled_gold:
+                if g.article == r.get("article"):
+                    overlap = max(_overlap((r["start"], r["end"]), span) for span in g.spans)
+                    if overlap >= 0.5 and overlap > best:
+                        best, label = overlap, pred
+            out.append(Prediction(target=label[0], stance=label[1]))
+        return out
+
+    info = {"scheme": f"labels recorded by stance evaluate classifier ({report.get('cv')}), method {method}",
+            "cv_json": str(cv_json), "events": report.get("events")}
+    return classify, info
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("paths", nargs="+", type=Path, help="articles the gold labels refer to")
@@ -104,6 +150,8 @@ def main(argv=None) -> int:
     parser.add_argument("--config", type=Path, help="training config (default: configs/default.yaml)")
     parser.add_argument("--period", default="month")
     parser.add_argument("--models", type=Path, help="save the held-out models here and reuse them on later runs")
+    parser.add_argument("--cv-json", type=Path, help="use the held-out labels recorded in this CV report instead of training")
+    parser.add_argument("--method", default="finetune+tfidf", help="with --cv-json: whose labels")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--markdown", type=Path)
     args = parser.parse_args(argv)
@@ -115,8 +163,12 @@ def main(argv=None) -> int:
 
     try:
         corpus = load_corpus(args.paths, manifest=args.manifest)
-        classify, info = loeo_classify(args.gold, load_train_config(args.config), args.models,
-                                       log=lambda m: print(m, file=sys.stderr))
+        if args.cv_json:
+            classify, info = recorded_classify(args.gold, args.cv_json, args.method,
+                                               {a.id: a for a in corpus.articles})
+        else:
+            classify, info = loeo_classify(args.gold, load_train_config(args.config), args.models,
+                                           log=lambda m: print(m, file=sys.stderr))
         report = evaluate_positions(corpus.articles, args.gold, classify=classify, period=args.period)
     except StanceError as exc:
         print(f"Error: {exc}", file=sys.stderr)

@@ -116,7 +116,7 @@ def _fake_classify(wrong: set[str]):
         for r in rows:
             target, stance = by_text.get(r["text"], ("none", "none"))
             stance = "support" if r["text"] in wrong else stance
-            out.append(Prediction(target=target, stance=stance, target_probs={target: 0.9}, stance_probs={stance: 0.6}))
+            out.append(Prediction(target=target, stance=stance, target_probs={target: 0.9}, stance_probs={stance: 0.55}))
         return out
 
     return classify
@@ -134,7 +134,7 @@ def test_settings_separate_classifier_and_extraction_errors(tmp_path):
         assert (r["cells"]["right"], r["cells"]["gold"]) == (3, 4)
         assert r["changes"]["missed_changes"] == ["Donald Trump on Article 5: conditional (2025-01) → doubt (2025-02)"]
     assert ext["cells"]["accuracy"] == 1.0 and (ext["changes"]["precision"], ext["changes"]["recall"]) == (1.0, 1.0)
-    # Rutte's change rests on single statements labelled at 0.6: tentative under the default rule.
+    # Rutte's change rests on single statements labelled at 0.55: tentative under the default rule (0.6).
     assert end["changes"]["tentative_right_changes"] == ["Mark Rutte on NATO: support (2025-01) → doubt (2025-02)"]
     grid = {(g["min_utterances"], g["min_confidence"]): g for g in report["rule_grid"]["end_to_end"]}
     # and Trump's wrong change (conditional -> support) is tentative too; trusting every change states both.
