@@ -204,9 +204,12 @@ def evaluate_positions_command(
         from stance.project import load_project
 
         model_path, _ = ensure_model(model, lambda m: err_console.print(escape(m)), load_project(config))
-        classify = load_classifier(model_path).predict
+        classifier = load_classifier(model_path)
+        classify = classifier.predict
+    source = {"db": str(db) if db else None, "model": classifier.model_id if classify else None,
+              "db_model": tool_rows[0].get("model_id") if tool_rows else None}
     report = evaluate_positions(corpus.articles, gold, classify=classify, tool_rows=tool_rows, period=period,
-                                json_path=json_path)
+                                json_path=json_path, source=source)
     typer.echo(to_markdown(report, show_errors))
 
 

@@ -210,14 +210,16 @@ def rule_table(gold: list[dict], tool: list[dict], period: str, rules: Iterable[
 
 def evaluate_positions(articles: Sequence[Article], gold_path: Path, *, classify: Optional[Classify] = None,
                        tool_rows: Optional[list[dict]] = None, period: str = "month",
-                       rule: ChangeRule = DEFAULT_RULE, json_path: Optional[Path] = None) -> dict:
+                       rule: ChangeRule = DEFAULT_RULE, json_path: Optional[Path] = None,
+                       source: Optional[dict] = None) -> dict:
     """Score the report's positions and changes against gold statements.
 
     The tool's statements are `tool_rows` (labelled rows, e.g. from a store)
     or, when not given, extracted from `articles` and labelled by `classify`.
     `classify` also labels the gold statements for the classifier-only
     setting, which is left out (None) without it. Returns the report dict
-    (settings, rule grids, counts) and writes it to json_path when given.
+    (settings, rule grids, counts; `source`, e.g. the model id or store, recorded
+    as is) and writes it to json_path when given.
     """
     by_id = {a.id: a for a in articles}
     located, gold = gold_rows(Path(gold_path), by_id)
@@ -241,7 +243,7 @@ def evaluate_positions(articles: Sequence[Article], gold_path: Path, *, classify
     else:
         settings["classifier_only"] = None
     report = {
-        "gold": str(gold_path), "period": period, "articles": len(scored),
+        "gold": str(gold_path), "source": source or {}, "period": period, "articles": len(scored),
         "rule": {"min_utterances": rule.min_utterances, "min_confidence": rule.min_confidence},
         "statements": {"gold": len(gold), "tool": len(tool), "matched": len(matched)},
         "settings": settings, "rule_grid": grids,

@@ -193,6 +193,7 @@ def test_cli_scores_a_store(tmp_path):
     assert "- wrong change: Donald Trump on Article 5: conditional (2025-01) → support (2025-02)" in result.output
     report = json.loads(out.read_text(encoding="utf-8"))
     assert report["settings"]["classifier_only"] is None and report["statements"]["matched"] == 4
+    assert report["source"] == {"db": str(db), "model": None, "db_model": "m1"}
 
     missing = CliRunner().invoke(app, ["evaluate", "positions", str(folder), "--gold", str(gold), "--db",
                                        str(tmp_path / "none.db")])
