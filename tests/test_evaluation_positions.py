@@ -198,3 +198,35 @@ def test_cli_scores_a_store(tmp_path):
     missing = CliRunner().invoke(app, ["evaluate", "positions", str(folder), "--gold", str(gold), "--db",
                                        str(tmp_path / "none.db")])
     assert missing.exit_code == 1 and "no such database" in missing.output
+
+
+def test_loeo_script_scores_recorded_heldout_labels(tmp_path):
+    """scripts/positions_loeo.py --cv-json: each statement takes the recorded held-out label of its gold match."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("positions_loeo", Path(__file__).parent.parent / "scripts" / "positions_loeo.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for article_id, (date, text) in ARTICLES.items():
+        (folder / f"{article_id}.txt").write_text(text, encoding="utf-8")
+    (folder / "manifest.jsonl").write_text("".join(json.dumps({"article": k, "date": d, "date_precision": "day"}) + "\n"
+                                                   for k, (d, _) in ARTICLES.items()), encoding="utf-8")
+    gold = _gold_file(tmp_path)
+    recorded = [[tg, "support" if line == 3 else st] for line, (_, _, _, tg, st) in enumerate(GOLD_LABELS, 1)]
+    cv = tmp_path / "cv.json"
+    cv.write_text(json.dumps({"cv": "event", "predictions": [
+        {"where": f"seeds/gold.jsonl:{line}", "text": g[2], "finetune+tfidf": label}
+        for line, (g, label) in enumerate(zip(GOLD_LABELS, recorded), 1)]}), encoding="utf-8")
+    out = tmp_path / "r.json"
+    assert script.main([str(folder), "--gold", str(gold), "--cv-json", str(cv), "--json", str(out)]) == 0
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["classifier"]["cv_json"] == str(cv)
+    for setting in ("end_to_end", "classifier_only"):  # Trump's February doubt recorded as support
+        cells = report["settings"][setting]["cells"]
+        assert cells["wrong_cells"] == ["Donald Trump on Article 5 in 2025-02: doubt (tool: support)"]
+    assert report["settings"]["extraction_only"]["cells"]["accuracy"] == 1.0
+    cv.write_text(json.dumps({"cv": "event", "predictions": []}), encoding="utf-8")
+    assert script.main([str(folder), "--gold", str(gold), "--cv-json", str(cv)]) == 1  # nothing recorded: an error
