@@ -16,6 +16,7 @@ from typing import IO, Iterable, Optional, Sequence, Union
 from stance.config import LabelSet, labels_from_dict, train_config_from_dict
 from stance.errors import StanceError
 from stance.records import Prediction, Statement
+from stance.relevance import RelevanceGate, with_default_gate
 
 META_FILE = "stance_model.json"
 
@@ -45,6 +46,7 @@ class Classifier:
         self.model_id = model_id
         self.targets = [model.config.target_id2label[i] for i in range(len(model.config.target_id2label))]
         self.stances = [model.config.stance_id2label[i] for i in range(len(model.config.stance_id2label))]
+        self.gate = RelevanceGate(labels) if labels.relevance is not None else None  # off-topic statements -> none
         if threads:
             import torch
 
@@ -85,17 +87,21 @@ class Classifier:
             return []
         tprobs, sprobs = self.probabilities(statements, batch_size)
         none = self.labels.none_label
+        judged = self.gate.judge([_as_row(s) for s in statements], tprobs, self.targets) if self.gate else None
         out = []
-        for tp, sp in zip(tprobs, sprobs):
+        for i, (tp, sp) in enumerate(zip(tprobs, sprobs)):
             target = self.targets[int(tp.argmax())]
             stance = self.stances[int(sp.argmax())]
+            off_target = bool(judged and not judged[i].relevant and target != none)
+            if off_target:
+                target = none
             if target == none and none in self.stances:
                 stance = none
             out.append(Prediction(
                 target=target, stance=stance,
                 target_probs={n: round(float(p), 4) for n, p in zip(self.targets, tp)},
                 stance_probs={n: round(float(p), 4) for n, p in zip(self.stances, sp)},
-                model_id=self.model_id,
+                model_id=self.model_id, relevance=judged[i].score if judged else None, off_target=off_target,
             ))
         return out
 
@@ -145,6 +151,8 @@ def load_classifier(model_dir: Union[str, Path, None] = None, int8: Optional[boo
         settings = {"context_words": 0, "tfidf_weight": 0.0, **settings}
     config = train_config_from_dict(settings, f"{model_dir / META_FILE} train_config")
     labels = labels_from_dict(meta.get("labels"), f"{model_dir / META_FILE} labels")
+    if labels.relevance is None:  # saved before the relevance gate: take the gate of the label config
+        labels = with_default_gate(labels)
     model = load_saved(str(model_dir))
     model.eval()
     use_int8 = meta.get("int8_equal", False) if int8 is None else int8

@@ -39,12 +39,35 @@ def load_yaml(path: Path) -> Any:
 
 
 @dataclass(frozen=True)
+class RelevanceSettings:
+    """How the relevance gate (stance.relevance) decides that a statement is about a target at all.
+
+    A statement is relevant when its own words or its sentence contain an anchor
+    term of some target; or, failing that, when a statement of the same article
+    within `window_chars` characters does and the model gives some target at least
+    `min_probability`. Otherwise its target and stance are the none label.
+    """
+
+    window_chars: int = 1500
+    min_probability: float = 0.5
+
+    def to_dict(self) -> dict:
+        return {"window_chars": self.window_chars, "min_probability": self.min_probability}
+
+
+@dataclass(frozen=True)
 class LabelSet:
-    """The target and stance labels with their descriptions, in a fixed order."""
+    """The target and stance labels with their descriptions, in a fixed order.
+
+    `anchors` maps each target (except the none label) to the terms that show a
+    statement is about it; with `relevance` set, the relevance gate uses them.
+    """
 
     targets: dict[str, str]
     stances: dict[str, str]
     none_label: str = "none"
+    anchors: dict[str, tuple] = field(default_factory=dict)
+    relevance: Optional[RelevanceSettings] = None
 
     @property
     def target_names(self) -> list[str]:
@@ -64,18 +87,63 @@ class LabelSet:
             raise StanceError(f"{where}: target {self.none_label!r} needs stance {self.none_label!r}, found {stance!r}")
 
     def to_dict(self) -> dict:
-        return {"none_label": self.none_label, "targets": dict(self.targets), "stances": dict(self.stances)}
+        """The mapping labels_from_dict reads back (saved in a model's metadata)."""
+        targets = {name: ({"description": text, "anchors": list(self.anchors[name])} if name in self.anchors else text)
+                   for name, text in self.targets.items()}
+        out = {"none_label": self.none_label, "targets": targets, "stances": dict(self.stances)}
+        if self.relevance is not None:
+            out["relevance"] = self.relevance.to_dict()
+        return out
+
+
+_TARGET_KEYS = {"description", "anchors"}
+
+
+def _target_entry(name: str, value: Any, where: str) -> tuple[str, Optional[tuple]]:
+    """(description, anchors or None) of one `targets` entry: a description, or a mapping with anchors."""
+    if not isinstance(value, dict):
+        return str(value or ""), None
+    unknown = set(value) - _TARGET_KEYS
+    if unknown:
+        raise StanceError(f"{where}: target {name!r} has unknown key(s) {sorted(unknown)}; expected description, anchors")
+    anchors = value.get("anchors")
+    if anchors is None:
+        return str(value.get("description") or ""), None
+    if not isinstance(anchors, list) or not anchors or not all(isinstance(a, str) and a.strip() for a in anchors):
+        raise StanceError(f"{where}: target {name!r}: 'anchors' must be a non-empty list of terms, found {anchors!r}")
+    from stance.relevance import check_anchor
+
+    for anchor in anchors:
+        check_anchor(anchor, f"{where}: target {name!r}")
+    return str(value.get("description") or ""), tuple(a.strip() for a in anchors)
+
+
+def _relevance_settings(value: Any, where: str) -> RelevanceSettings:
+    if not isinstance(value, dict):
+        raise StanceError(f"{where}: 'relevance' must be a mapping with window_chars, min_probability; found {value!r}")
+    known = {"window_chars", "min_probability"}
+    unknown = set(value) - known
+    if unknown:
+        raise StanceError(f"{where}: relevance has unknown key(s) {sorted(unknown)}; expected {sorted(known)}")
+    settings = RelevanceSettings(**value)
+    if isinstance(settings.window_chars, bool) or not isinstance(settings.window_chars, int) or settings.window_chars < 0:
+        raise StanceError(f"{where}: relevance.window_chars must be a whole number >= 0, found {settings.window_chars!r}")
+    p = settings.min_probability
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
+        raise StanceError(f"{where}: relevance.min_probability must be a number in [0, 1], found {p!r}")
+    return settings
 
 
 def labels_from_dict(data: Any, where: str) -> LabelSet:
     """Validate a label-set mapping (as in configs/labels.yaml)."""
+    keys = {"targets", "stances", "none_label", "relevance"}
     if not isinstance(data, dict):
         raise StanceError(f"{where}: expected a mapping with keys targets, stances, none_label")
-    unknown = set(data) - {"targets", "stances", "none_label"}
+    unknown = set(data) - keys
     if unknown:
-        raise StanceError(f"{where}: unknown key(s) {sorted(unknown)}; expected targets, stances, none_label")
+        raise StanceError(f"{where}: unknown key(s) {sorted(unknown)}; expected some of {sorted(keys)}")
     none_label = data.get("none_label", "none")
-    sets = {}
+    sets, anchors = {}, {}
     for key in ("targets", "stances"):
         value = data.get(key)
         if isinstance(value, list):
@@ -84,8 +152,28 @@ def labels_from_dict(data: Any, where: str) -> LabelSet:
             raise StanceError(f"{where}: '{key}' must map at least two label names to descriptions")
         if none_label not in value:
             raise StanceError(f"{where}: '{key}' must include the none label {none_label!r}")
-        sets[key] = {str(k): str(v or "") for k, v in value.items()}
-    return LabelSet(targets=sets["targets"], stances=sets["stances"], none_label=none_label)
+        if key == "stances":
+            sets[key] = {str(k): str(v or "") for k, v in value.items()}
+            continue
+        sets[key] = {}
+        for name, entry in value.items():
+            sets[key][str(name)], found = _target_entry(str(name), entry, where)
+            if found is not None:
+                anchors[str(name)] = found
+    if none_label in anchors:
+        raise StanceError(f"{where}: the none label {none_label!r} cannot have anchors; it is what is left over")
+    relevance = None
+    if data.get("relevance") is not None:
+        relevance = _relevance_settings(data["relevance"], where)
+        missing = [n for n in sets["targets"] if n != none_label and n not in anchors]
+        if missing:
+            raise StanceError(f"{where}: target(s) {missing} have no anchors; with 'relevance' set every target needs "
+                              "a list of anchor terms (e.g. {description: ..., anchors: [...]})")
+    elif anchors:
+        raise StanceError(f"{where}: targets have anchors but there is no 'relevance' section; expected "
+                          "relevance: {window_chars: ..., min_probability: ...}")
+    return LabelSet(targets=sets["targets"], stances=sets["stances"], none_label=none_label, anchors=anchors,
+                    relevance=relevance)
 
 
 def load_labels(path: Path = DEFAULT_LABELS) -> LabelSet:
