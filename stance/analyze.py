@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Callable, Optional
 from stance.config import DEFAULT_CONFIG
 from stance.corpus import load_corpus
 from stance.extract import Extractor, finish
+from stance.merge import NONE_LABEL
 from stance.report import DEFAULT_OUT, load_aggregate, write_reports
 from stance.store import DEFAULT_DB, Store
 
@@ -43,6 +44,8 @@ class AnalyzeSummary:
     by_target: Counter = field(default_factory=Counter)
     by_stance: Counter = field(default_factory=Counter)
     unknown_speakers: int = 0
+    off_target: int = 0  # statements about none of the targets (not aggregated into positions)
+    off_target_by_gate: int = 0  # of those, the ones the relevance gate set to none
     reports: list[Path] = field(default_factory=list)
     changes: list[str] = field(default_factory=list)
     tentative_changes: list[str] = field(default_factory=list)
@@ -110,9 +113,8 @@ def analyze(paths: list[Path], *, manifest: Optional[Path] = None, model_dir: Op
         pending = store.statements_needing_prediction(model_id)
         if pending:
             classifier = load_classifier(model_path)
-            batches = range(0, len(pending), PREDICT_BATCH)
-            for start in (track(batches, description="Classifying", transient=True) if progress else batches):
-                batch = pending[start:start + PREDICT_BATCH]
+            batches = article_batches(pending, PREDICT_BATCH)
+            for batch in (track(batches, description="Classifying", transient=True) if progress else batches):
                 predictions = classifier.predict([statement for _, statement in batch])
                 summary.statements_labelled += store.add_predictions(
                     model_id, [(sid, p) for (sid, _), p in zip(batch, predictions)])
@@ -121,12 +123,27 @@ def analyze(paths: list[Path], *, manifest: Optional[Path] = None, model_dir: Op
     summary.by_target = Counter(r["target"] for r in rows)
     summary.by_stance = Counter(r["stance"] for r in rows)
     summary.unknown_speakers = sum(r["speaker"] == "unknown" for r in rows)
+    summary.off_target = sum(r["target"] == NONE_LABEL for r in rows)
+    summary.off_target_by_gate = sum(bool(r.get("off_target")) for r in rows)
     if rows:
         result = load_aggregate(db_path, period=period, model_id=model_id)
         summary.reports = write_reports(result, out_dir)
         summary.changes = [c["text"] for c in result.get("changes", [])]
         summary.tentative_changes = [c["text"] for c in result.get("tentative_changes", [])]
     return summary
+
+
+def article_batches(pending: list, size: int) -> list[list]:
+    """(id, statement) pairs in batches of about `size` that never split an article: the relevance
+    gate judges a statement with the other statements of its article."""
+    batches: list[list] = []
+    for item in pending:
+        article = getattr(item[1], "article", None)
+        same = bool(batches) and getattr(batches[-1][-1][1], "article", None) == article
+        if not batches or (len(batches[-1]) >= size and not same):
+            batches.append([])
+        batches[-1].append(item)
+    return batches
 
 
 def summary_lines(summary: AnalyzeSummary) -> list[str]:
@@ -139,6 +156,8 @@ def summary_lines(summary: AnalyzeSummary) -> list[str]:
         f"({summary.unknown_speakers} with speaker unknown)",
         "By target: " + ", ".join(f"{k} {v}" for k, v in summary.by_target.most_common()),
         "By stance: " + ", ".join(f"{k} {v}" for k, v in summary.by_stance.most_common()),
+        f"Off-target: {summary.off_target} of {summary.statements_total} statements judged about none of the targets "
+        f"({summary.off_target_by_gate} by the relevance gate); listed apart, not aggregated into positions",
     ]
     lines += [f"Skipped {item}" for item in summary.skipped]
     lines += [f"Ignored {item}" for item in summary.ignored]

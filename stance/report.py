@@ -19,6 +19,7 @@ from stance.store import DEFAULT_DB, Store
 
 DEFAULT_OUT = Path("reports")
 REPORT_FILES = ("report.md", "positions.json", "statements.csv", "report.html")
+OFF_TARGET_SHOWN = 50  # off-target utterances listed in report.md (all of them are in statements.csv and positions.json)
 
 CSV_COLUMNS = (
     "statement_id", "utterance_id", "article", "date", "date_precision", "source", "title", "url",
@@ -139,6 +140,7 @@ def positions_json(result: dict) -> dict:
         "tentative_changes": [c["text"] for c in result.get("tentative_changes", [])],
         "change_rule": result.get("change_rule"),
         "unknown_speaker": [_utterance_json(u) for u in result["unknown_speaker"]],
+        "off_target": [_utterance_json(u) for u in result.get("no_target", [])],  # about no target: never a position
     }
 
 
@@ -304,6 +306,11 @@ def render_markdown(result: dict) -> str:
         out.append("")
     if s["no_target"]:
         out += ["## Not about a tracked target", "",
-                f"{s['no_target']} utterance(s) were labelled with no target; they are in statements.csv "
-                "and not aggregated into positions.", ""]
+                f"{s['no_target']} utterance(s) were judged off-target (about none of the tracked targets); they are "
+                "listed here and in statements.csv, and not aggregated into positions.", ""]
+        for u in result["no_target"][:OFF_TARGET_SHOWN]:
+            out.append(f"- {u['date'] or 'undated'} · {u['speaker']}: {_quote(u['text'])} — {_sources_text(u['sources'])}")
+        if s["no_target"] > OFF_TARGET_SHOWN:
+            out.append(f"- … and {s['no_target'] - OFF_TARGET_SHOWN} more in statements.csv")
+        out.append("")
     return "\n".join(out)

@@ -294,7 +294,8 @@ class Store(ReviewTables):
             )
             for statement_id, prediction in predictions:
                 probabilities = json.dumps(
-                    {"target": prediction.target_probs or {}, "stance": prediction.stance_probs or {}},
+                    {"target": prediction.target_probs or {}, "stance": prediction.stance_probs or {},
+                     "relevance": prediction.relevance, "off_target": prediction.off_target},
                     ensure_ascii=False,
                 )
                 try:
@@ -389,8 +390,11 @@ class Store(ReviewTables):
                 probabilities = {}
             row["target_probs"] = probabilities.get("target") or {}
             row["stance_probs"] = probabilities.get("stance") or {}
+            row["relevance"] = probabilities.get("relevance")  # the relevance gate's score (None before the gate)
+            row["off_target"] = bool(probabilities.get("off_target"))  # set to none by the gate
             if row["human"]:  # a reviewer's label is certain: the evidence weighs it as such
                 row["model_target_probs"], row["model_stance_probs"] = row["target_probs"], row["stance_probs"]
                 row["target_probs"], row["stance_probs"] = {row["target"]: 1.0}, {row["stance"]: 1.0}
+                row["off_target"] = False  # the reviewer's label, not the gate's
             rows.append(row)
         return rows
