@@ -395,6 +395,22 @@ def evaluate_classifier_command(
         typer.echo(to_markdown(report))
 
 
+@evaluate_app.command("offtopic")
+def evaluate_offtopic_command(
+    polnear: Annotated[Path, typer.Option("--polnear", help="PolNeAR export folder (articles.jsonl with a 'split' field).")],
+    split: Annotated[str, typer.Option("--split", help="Which split to measure: dev (report) or train (tune).")] = "dev",
+    model: Annotated[Optional[Path], typer.Option("--model", help="Trained model directory (default: models/default).")] = None,
+    gold: Annotated[Optional[Path], typer.Option("--gold", help="Hand labels of the on-topic statements (article, start, end, target, stance); default: docs/measurements/polnear_on_topic.jsonl.")] = None,
+    json_path: Annotated[Optional[Path], typer.Option("--json", help="Write the report (figures, ids, offsets, scores; no article text) as JSON here.")] = None,
+) -> None:
+    """Share of statements in news about other subjects that are given a target, with the worst false positives."""
+    from stance.evaluation_offtopic import DEFAULT_GOLD, evaluate_offtopic, to_text, write_json
+
+    report, false_pos = evaluate_offtopic(polnear, split, model, gold or DEFAULT_GOLD)
+    write_json(report, json_path)
+    typer.echo(to_text(report, false_pos))
+
+
 @app.command("predict")
 def predict_command(
     input_path: Annotated[Path, typer.Option("--input", help="JSONL of statements; each row needs 'text' ('speaker', 'context' optional).")],
