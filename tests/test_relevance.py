@@ -170,3 +170,33 @@ def test_predict_cli_marks_off_target_statements(tmp_path):
     assert (first["target"], first["stance"]) == ("none", "none")
     assert first["off_target"] == (max(first["target_probs"], key=first["target_probs"].get) != "none")
     assert second["relevance"] == 1.0 and not second["off_target"]
+
+
+def test_evaluate_offtopic_on_a_small_invented_corpus(tmp_path):
+    from _tiny import trained_tiny, write_jsonl
+
+    on_topic = "“The alliance has never been stronger,” the minister said on Monday."
+    articles = [
+        {"id": "d1", "split": "dev", "date": "2016-05-02", "text": on_topic + "\n\n" + "The weather was mild. " * 90
+         + "\n\n“The school levy will pass by ten points,” Mayor Ann Lee said on Monday.\n\n“Our bus line opens in May,” "
+         "said Bo Park, a council member."},
+        {"id": "t1", "split": "train", "text": "“We will win the county,” Senator Cy Dale said."},
+    ]
+    folder = tmp_path / "polnear"
+    folder.mkdir()
+    write_jsonl(folder / "articles.jsonl", articles)
+    start = articles[0]["text"].index("The alliance")
+    gold = write_jsonl(tmp_path / "gold.jsonl", [{"split": "dev", "article": "d1", "start": start, "end": start + 36,
+                                                  "target": "NATO", "stance": "support"}])
+    out = tmp_path / "off.json"
+    result = runner.invoke(app, ["evaluate", "offtopic", "--polnear", str(folder), "--model", str(trained_tiny()),
+                                 "--gold", str(gold), "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["articles"] == 1 and report["all"]["statements"] == 3
+    assert report["off_topic"]["statements"] == 2 and report["on_topic"]["matched"] == 1
+    assert report["off_topic"]["given_a_target"] == 0  # no anchor within window_chars of them: never a target
+    assert "levy" not in out.read_text(encoding="utf-8")  # ids and offsets only, never the words
+    assert "given a target:" in result.output
+    bad = runner.invoke(app, ["evaluate", "offtopic", "--polnear", str(folder), "--split", "test", "--model", str(trained_tiny())])
+    assert bad.exit_code == 1 and "no article with split 'test'" in bad.output
