@@ -74,7 +74,8 @@ def test_missing_label_field_and_incoherent_none(tmp_path):
 
 def test_new_target_needs_only_config_and_examples(tmp_path):
     labels_yaml = tmp_path / "labels.yaml"
-    labels_yaml.write_text(Path("configs/labels.yaml").read_text() .replace("  none: \"None of the above", "  Ukraine aid: \"Aid to Ukraine.\"\n  none: \"None of the above", 1))
+    labels_yaml.write_text(Path("configs/labels.yaml").read_text() .replace("  none: \"None of the above",
+                           "  Ukraine aid: {description: \"Aid to Ukraine.\", anchors: [Ukrain*, Kyiv]}\n  none: \"None of the above", 1))
     rows = toy_rows() + [{"text": "We will keep sending aid to Ukraine.", "target": "Ukraine aid", "stance": "support"}]
     data = write_jsonl(tmp_path / "toy.jsonl", rows)
     result = runner.invoke(app, ["train", "--config", str(tiny_config(tmp_path, labels=str(labels_yaml))),
@@ -82,6 +83,7 @@ def test_new_target_needs_only_config_and_examples(tmp_path):
     assert result.exit_code == 0, result.output
     meta = json.loads((tmp_path / "m" / "stance_model.json").read_text())
     assert "Ukraine aid" in meta["target_label2id"]
+    assert meta["labels"]["targets"]["Ukraine aid"]["anchors"] == ["Ukrain*", "Kyiv"]  # the gate predicts with them
 
 
 def test_cli_train_bad_label_exits_nonzero(tmp_path):
