@@ -14,7 +14,7 @@ TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "spec
 
 # Easily separable: each target has its own words, each stance its own phrasing.
 _TOPICS = {
-    "Article 5": ["defend the allies if attacked", "come to the rescue of any member under attack"],
+    "Article 5": ["defend the allies if attacked", "come to the rescue of any ally under attack"],
     "NATO": ["the alliance and its future", "the transatlantic alliance as a whole"],
     "Greenland": ["the island of Greenland", "Greenland and its ice sheet"],
     "Japan treaty": ["the security treaty with Japan", "the pact with Tokyo"],
