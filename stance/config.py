@@ -49,7 +49,7 @@ class RelevanceSettings:
     """
 
     window_chars: int = 1500
-    min_probability: float = 0.5
+    min_probability: float = 0.6
 
     def to_dict(self) -> dict:
         return {"window_chars": self.window_chars, "min_probability": self.min_probability}
