@@ -16,8 +16,11 @@ from typing import Iterable, Optional
 
 from stance import grammar as g
 from stance.spans import (MAX_SENTENCE, SpanList, _SpanSet, _sentence_at, _sentence_end_after, _span_at, _starts,
+                          next_sentence_end,
                           sentence_context, sentence_spans, sentences_in)
 from stance.records import Article, Statement
+from stance.tags import ends_in_abbreviation
+from stance.untagged import untagged_quotes
 from stance.speakers import PRONOUNS, UNKNOWN, ActorRegistry, ArticleSpeakers, load_registry
 
 
@@ -99,7 +102,7 @@ class Extractor:
     def __init__(self, registry: Optional[ActorRegistry] = None):
         self.registry = registry or load_registry()
 
-    def extract(self, article: Article) -> list[Statement]:
+    def extract(self, article: Article) -> list[Statement]:  # noqa: C901
         """All attributed statements of one article, in text order."""
         text = article.text
         speakers = ArticleSpeakers(self.registry, text, article.date)
@@ -110,6 +113,9 @@ class Extractor:
         masked = g.mask_spans(text, [(q.open, q.close + 1) for q in quotes] + [(f.statement.end, f.tag_end) for f in found])
         taken = _SpanSet((f.statement.start, f.statement.end) for f in found)
         found += self._indirect(article, text, sentences, masked, taken, found, speakers)
+        found.sort(key=lambda f: f.statement.start)
+        found = _drop_overlaps(found)
+        found += untagged_quotes(article, text, quotes, sentences, paras, found, speakers)
         found.sort(key=lambda f: f.statement.start)
         return [f.statement for f in _resolve_in_order(_drop_overlaps(found), speakers, text)]
 
@@ -130,13 +136,17 @@ class Extractor:
             if text[quote.close - 1:quote.close] in ("?", "!") and after_sentence_end <= close_end:
                 # '"Why pay?" she asked.': the segmenter ends the sentence inside the quote; the tag follows
                 after_sentence_end = _sentence_end_after(sentences, close_end + len(text[close_end:]) - len(text[close_end:].lstrip(" ")))
+            for _ in range(3):  # "…," said Sen. Jane Doe: the segmenter may stop at "Sen."
+                if after_sentence_end >= after_limit or not ends_in_abbreviation(text[close_end:after_sentence_end]):
+                    break
+                after_sentence_end = next_sentence_end(sentences, after_sentence_end)
             after = text[close_end:min(after_limit, max(after_sentence_end, close_end))]
             inner_start, inner_end = _trim(text, *quote.inner)
-            lead, trail = g.before_tag(before, text[inner_start:inner_end]), g.after_tag(after)
+            lead, trail = g.before_tag(before, text[inner_start:inner_end]), g.after_tag(after, text[quote.close - 1:quote.close] in (",", "?", "!", "—"))
             tag = lead or trail
             previous = found[-1] if found else None
             continues = previous is not None and previous.statement.kind == "direct" and (
-                (tag is None and not text[previous.tag_end:quote.open].strip(" \n\t,;.:") and g.starts_sentence(text, quote.open))
+                (tag is None and not text[previous.tag_end:quote.open].strip(" \t,;.:") and g.starts_sentence(text, quote.open))
                 or (tag is not None and tag[3] and previous.tag_end >= sentence[0]))
             if continues:  # the same utterance, split around its tag ("X," he said. "Y.")
                 previous.statement = replace(previous.statement, end=inner_end, text=text[previous.statement.start:inner_end])
@@ -144,7 +154,7 @@ class Extractor:
                 continue
             if tag is None or tag[3]:
                 continue
-            mention = tag[0]
+            mention = " ".join(tag[0].split())
             tag_end = close_end + trail[2] if trail else close_end
             statement = Statement(
                 article=article.id, speaker="", speaker_mention=mention.strip(), text=text[inner_start:inner_end],

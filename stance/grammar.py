@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Optional
 
+from stance.tags import QUOTE_VERBS, any_verb_tag, appositive_subject, tag_view
+
 MASK = "░"  # stands in for quoted text, so verbs inside quotations are not read as tags
 
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -25,7 +27,7 @@ _BARE = ("said says say told tells added adds stated states wrote writes warned 
          "vowed vows pledged pledges questioned questions doubted doubts announced announces confirmed "
          "confirms denied denies indicated indicates signalled signaled signals hinted hints urged urges "
          "threatened threatens asked asks").split()
-REPORT_VERBS = set(_BARE) | {"cast doubt", "casts doubt", "expressed doubt", "expressed doubts", "expressed concern",
+REPORT_VERBS = set(_BARE) | QUOTE_VERBS | {"cast doubt", "casts doubt", "expressed doubt", "expressed doubts", "expressed concern",
                              "expressed confidence", "raised doubts"}
 # Forms that are also common nouns or need "that" to be a report.
 NEEDS_THAT = {"mused", "muses", "states", "claims", "notes", "questions", "doubts", "announced", "announces", "confirmed", "confirms",
@@ -34,7 +36,7 @@ NEEDS_THAT = {"mused", "muses", "states", "claims", "notes", "questions", "doubt
               "responded", "responds", "replied", "replies", "complained", "complains", "believed", "thought",
               "cast doubt", "casts doubt", "expressed doubt", "expressed doubts", "expressed concern",
               "expressed confidence", "raised doubts", "affirmed", "affirms", "reaffirmed", "reaffirms",
-              "explained", "explains", "urged", "urges", "asked", "asks"}
+              "explained", "explains", "urged", "urges", "asked", "asks"} | (QUOTE_VERBS - set(_BARE))
 OBJECT_VERBS = {"told", "tells", "assured", "assures", "warned", "warns", "reminded", "reminds", "informed",
                 "informs", "urged", "urges", "promised", "promises"}
 INFINITIVE_VERBS = {"pledged", "pledges", "vowed", "vows", "promised", "promises", "threatened", "threatens"}
@@ -227,6 +229,8 @@ def find_reports(sentence: str, accept: Callable[[str], bool]) -> list[Report]:
         verb, v_start, v_end = match.group(1), match.start(), match.end()
         lower = re.sub(r"\s+", " ", verb.lower())
         left = sentence[:v_start]
+        if sentence[v_start - 1:v_start] == "-":
+            continue  # "so-called"
         if re.search(r"\b(?:is|are|was|were|be|been|being)\s*$", left):
             continue  # passive: "is said to"
         if lower == "quoted":
@@ -319,7 +323,7 @@ def _trailing_tag_start(sentence: str, start: int, end: int) -> int:
 def before_tag(before: str, quoted: str):
     """A speaker tag introducing a quotation: `Macron said: "…"`, `He added: "…"`,
     `… quoted X as saying "…"`. Returns (mention, -1, 0, is_participle) or None."""
-    stripped = before.rstrip()
+    stripped = tag_view(before).rstrip()
     match = re.search(r"\bquoted\s+(.+?)\s+as\s+saying\s*[:,]?$", stripped)
     if match:
         return match.group(1), -1, 0, False
@@ -351,11 +355,16 @@ def before_tag(before: str, quoted: str):
 _COMMON_SUBJECT = re.compile(r"\s*(?:a|an|one|another|the|some|several|two|three)\s+(?:[a-z][\w-]*\s+){0,2}[a-z][\w-]*\s*")
 
 
-def after_tag(after: str):
+def after_tag(after: str, open_end: bool = False):
     """A speaker tag following a quotation: `," Trump said`, `," said Trump`,
-    `" the US president said.` Returns (mention, start, stop, False) or None."""
+    `" the US president said.` Returns (mention, start, stop, False) or None.
+    `open_end`: the quotation ends with a comma, question or exclamation mark (`," X barked`)."""
+    after = tag_view(after)
     match = re.match(r"[\s,.;:!?—–-]*", after)
     head = after[match.end():]
+    other = any_verb_tag(head) if open_end else None
+    if other and not VERB.fullmatch(other.group(2)):
+        return other.group(1), match.end(), match.end() + other.end(), False
     quoted = re.match(r"([^.;]{1,80}?)\s+quoted\s+(.+?)\s+as\s+saying\b", head)
     if quoted:
         return quoted.group(2), match.end(), match.end() + quoted.end(), False
@@ -367,13 +376,16 @@ def after_tag(after: str):
         subject = trailing_subject(pre)
         if subject is None and _COMMON_SUBJECT.fullmatch(pre):
             subject = pre.strip()  # "one resident said": kept, its speaker left for resolution (often unknown)
+        appositive = appositive_subject(pre)
+        if appositive:
+            pre = subject = appositive
         if subject is None or len(pre.split()) > 10 or "." in re.sub(r"\b[A-Z]\.", "", pre.replace("Mr.", "").replace("Ms.", "").replace("U.S.", "")) \
                 and not re.search(r"\b(?:Mr|Ms|Mrs|Dr|U\.S)\.", pre):
             return None
         if pre.strip() != subject and not _strip_fillers(pre.rstrip()).endswith(subject):
             return None
     else:
-        inverted = re.match(r"\s*((?:the\s+|Mr\.?\s+|Ms\.?\s+)?[\w’'.-]+(?:\s+[A-Z\w][\w’'.-]*){0,5}?)(?=\s+(?:in|on|at|during|of|to|via|after|before|while|who)\b|[,.;]|$)",
+        inverted = re.match(r"\s*((?:the\s+|Mr\.?\s+|Ms\.?\s+)?[\w’'.-]+(?:\s+[A-Z\w][\w’'.-]*){0,5}?)(?=\s+(?:in|on|at|during|of|to|via|after|before|while|who)\b|\s*[,.;]|$)",
                             head[verb.end():])
         if not inverted:
             return None

@@ -154,3 +154,9 @@ class _SpanSet:
     def covered_by_half(self, span: tuple[int, int]) -> bool:
         """Whether `span` covers more than half of some stored span."""
         return any(_overlaps_any(kept, [span]) for kept in self.near(span))
+
+
+def next_sentence_end(sentences: SpanList, position: int) -> int:
+    """The end of the first sentence that starts at or after `position` (or `position`)."""
+    index = bisect_left(sentences.starts, position)
+    return sentences[index][1] if index < len(sentences) else position

@@ -22,7 +22,8 @@ PRONOUNS = {"he", "she", "him", "her"}
 
 # Words that describe a person's office or standing rather than name them.
 TITLE_WORDS = {
-    "mr", "mrs", "ms", "miss", "dr", "sir", "dame", "lord", "lady", "prof", "professor", "rev",
+    "mr", "mrs", "ms", "miss", "dr", "sir", "dame", "lord", "lady", "prof", "professor", "rev", "gov", "atty",
+    "sgt", "capt", "adm", "maj", "reps", "sens", "hon",
     "president", "vice", "prime", "minister", "premier", "chancellor", "secretary", "general", "chief",
     "senator", "sen", "rep", "representative", "congressman", "congresswoman", "governor", "mayor",
     "ambassador", "envoy", "spokesperson", "spokesman", "spokeswoman", "leader", "head", "deputy",

@@ -19,7 +19,7 @@ from stance.speakers import UNKNOWN, load_registry
 
 ROOT = Path(__file__).resolve().parent.parent
 STATEMENT_FIELDS = ["article", "speaker", "speaker_mention", "text", "kind", "start", "end", "context", "date",
-                    "date_precision"]
+                    "date_precision", "speaker_confidence"]
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,66 @@
+"""Quotations with no speaker tag of their own: a run of quotes after one tag, a quotation set in a
+sentence whose verb is not a reporting verb ("Smith credited the win to “…”"), a quote whose tag sits in
+the paragraph before. Each becomes a direct statement; its speaker comes from the context, with lower
+confidence, and stays `unknown` when the context names nobody."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from stance import grammar as g
+from stance.records import Statement
+from stance.spans import _SpanSet, _sentence_at, _span_at
+
+
+def untagged_quotes(article, text, quotes, sentences, paras, found, speakers) -> list:
+    """Statements for the quotations no extracted statement covers."""
+    from stance.extract import _Found, _trim  # circular at import time
+
+    covered = _SpanSet((f.statement.start, f.statement.end) for f in found)
+    ordered = sorted(found, key=lambda f: f.statement.start)
+    starts = [f.statement.start for f in ordered]
+    result = []
+    for quote in quotes:
+        start, end = _trim(text, *quote.inner)
+        if end - start < 1 or any(a < end and start < b for a, b in covered.near((start, end))):
+            continue
+        para = _span_at(paras, quote.open)
+        if para is None:
+            continue
+        sentence = _sentence_at(sentences, quote.open)
+        mention, same_as = "", None
+        lead = text[max(paras[para][0], sentence[0]):quote.open]
+        previous = _previous(ordered, starts, quote.open)
+        if not lead.strip() and previous is not None and previous.statement.kind == "direct" \
+                and para > 0 and previous.statement.end >= paras[para - 1][0]:
+            mention, same_as = previous.mention, previous  # a run of quotes after one tag
+        else:
+            visible = g.mask_spans(lead, g.quote_spans(lead))
+            mention = g.first_mention(visible, speakers.is_person) or g.first_mention(visible, speakers.is_speaker) or ""
+        if not _worth_keeping(text, quote, start, end, mention):
+            continue
+        statement = Statement(article=article.id, speaker="", speaker_mention=mention.strip(), text=text[start:end],
+                              kind="direct", start=start, end=end, context="", date=article.date,
+                              date_precision=article.date_precision, speaker_confidence=0.6 if same_as else 0.4)
+        result.append(_Found(statement, quote.close + 1, mention, None, same_as))
+    return result
+
+
+def _worth_keeping(text: str, quote, start: int, end: int, mention: str) -> bool:
+    """Whether an untagged quotation is likely someone's words rather than a title, a scare quote or markup."""
+    words = text[start:end].split()
+    if text[max(0, quote.open - 1):quote.open] == "=":  # an attribute value in markup: tweet-date="…"
+        return False
+    long_words = [w for w in words if len(w.strip(".,!?;:’'")) > 3]
+    if len(words) <= 6 and long_words and all(w[:1].isupper() or w[:1].isdigit() for w in long_words) \
+            and not text[start:end].rstrip().endswith(("!", "?")) and not (len(words) >= 4 and words[0][:1].isupper() and text[end - 1] in ".,"):
+        return False  # a title: “The Evening Show”, “Fantastic Voyage”
+    if len(words) <= 3 and not mention:
+        return False  # a scare quote or a phrase nobody in the sentence is said to have used
+    return True
+
+
+def _previous(ordered, starts, position) -> Optional[object]:
+    from bisect import bisect_left
+    index = bisect_left(starts, position) - 1
+    return ordered[index] if index >= 0 else None
