@@ -5,6 +5,7 @@ confidence, and stays `unknown` when the context names nobody."""
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from typing import Optional
 
 from stance import grammar as g
@@ -28,12 +29,19 @@ def untagged_quotes(article, text, quotes, sentences, paras, found, speakers) ->
         if para is None:
             continue
         sentence = _sentence_at(sentences, quote.open)
-        mention, same_as = "", None
+        mention, same_as, confidence = "", None, 0.4
         lead = text[max(paras[para][0], sentence[0]):quote.open]
         previous = _previous(ordered, starts, quote.open)
-        if not lead.strip() and previous is not None and previous.statement.kind == "direct" \
-                and para > 0 and previous.statement.end >= paras[para - 1][0]:
-            mention, same_as = previous.mention, previous  # a run of quotes after one tag
+        opens_paragraph = not text[paras[para][0]:quote.open].strip()
+        prior_para = text[paras[para - 1][0]:paras[para - 1][1]].rstrip() if para > 0 else ""
+        if opens_paragraph and prior_para.endswith(":"):
+            # `X issued the following statement:` then the quotation in the next paragraph
+            intro = text[_sentence_at(sentences, paras[para - 1][1] - 1)[0]:paras[para - 1][1]]
+            visible = g.mask_spans(intro, g.quote_spans(intro))
+            mention = g.first_mention(visible, speakers.is_person) or g.first_mention(visible, speakers.is_speaker) or ""
+            confidence = 0.6
+        elif opens_paragraph and previous is not None and para > 0 and previous.statement.end >= paras[para - 1][0]:
+            mention, same_as, confidence = previous.mention, previous, 0.6  # a run of quotes after one tag
         else:
             visible = g.mask_spans(lead, g.quote_spans(lead))
             mention = g.first_mention(visible, speakers.is_person) or g.first_mention(visible, speakers.is_speaker) or ""
@@ -41,8 +49,11 @@ def untagged_quotes(article, text, quotes, sentences, paras, found, speakers) ->
             continue
         statement = Statement(article=article.id, speaker="", speaker_mention=mention.strip(), text=text[start:end],
                               kind="direct", start=start, end=end, context="", date=article.date,
-                              date_precision=article.date_precision, speaker_confidence=0.6 if same_as else 0.4)
+                              date_precision=article.date_precision, speaker_confidence=confidence)
         result.append(_Found(statement, quote.close + 1, mention, None, same_as))
+        index = bisect_right(starts, start)  # later quotes of a run follow this one
+        starts.insert(index, start)
+        ordered.insert(index, result[-1])
     return result
 
 
@@ -61,6 +72,5 @@ def _worth_keeping(text: str, quote, start: int, end: int, mention: str) -> bool
 
 
 def _previous(ordered, starts, position) -> Optional[object]:
-    from bisect import bisect_left
     index = bisect_left(starts, position) - 1
     return ordered[index] if index >= 0 else None
