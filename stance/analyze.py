@@ -1,9 +1,11 @@
 """The main job: ingest, extract, classify, store, aggregate and report.
 
-Every article is stored in its own transaction and predictions are stored batch
-by batch, so an interrupted run keeps everything it committed, and the next run
-picks up where it stopped: unchanged articles are skipped, statements already
-labelled by the current model are not labelled again.
+The corpus is streamed (stance.corpus.CorpusReader) through an engine
+(stance.engine: `local` worker processes or `ray`), which commits each chunk of
+articles with their statements and predictions in one transaction. So memory
+does not grow with the corpus, an interrupted run keeps everything it
+committed, and the next run picks up where it stopped: unchanged articles are
+skipped, statements already labelled by the current model are not labelled again.
 """
 
 from __future__ import annotations
@@ -14,16 +16,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Optional
 
 from stance.config import DEFAULT_CONFIG
-from stance.corpus import load_corpus
-from stance.extract import Extractor, finish
+from stance.corpus import CorpusReader
+from stance.engine import ENGINES, PREDICT_BATCH, default_workers
+from stance.errors import StanceError
 from stance.merge import NONE_LABEL
 from stance.report import DEFAULT_OUT, load_aggregate, write_reports
 from stance.store import DEFAULT_DB, Store
 
 if TYPE_CHECKING:
     from stance.project import Project
-
-PREDICT_BATCH = 256
 
 
 @dataclass
@@ -78,54 +79,64 @@ def ensure_model(model_dir: Optional[Path], log: Callable[[str], None],
 def analyze(paths: list[Path], *, manifest: Optional[Path] = None, model_dir: Optional[Path] = None,
             db_path: Path = DEFAULT_DB, out_dir: Path = DEFAULT_OUT, skip_bad: bool = False, period: str = "month",
             progress: bool = True, log: Callable[[str], None] = print,
-            project: Optional["Project"] = None) -> AnalyzeSummary:
+            project: Optional["Project"] = None, engine: str = "local", workers: Optional[int] = None,
+            ray_address: Optional[str] = None, reports: bool = True) -> AnalyzeSummary:
     """Run the whole pipeline over `paths` and write the reports; returns a summary.
 
     `project` (stance.project.load_project) picks the default model and the actor registry;
     None means the defaults shipped with stance.
+
+    `engine` is "local" (`workers` extraction processes; default: one per core
+    beyond the first) or "ray" (Ray Data, at `ray_address` or a local Ray started
+    here). Both store the same statements and labels. `reports=False` stops after
+    the store (for very large stores, run `stance report` with filters afterwards).
     """
-    from rich.progress import track
-
     from stance.classify import load_classifier, read_meta
+    from stance.engine.progress import RunProgress
 
-    corpus = load_corpus(paths, manifest=manifest, skip_bad=skip_bad)
-    summary = AnalyzeSummary(articles_read=len(corpus.articles), skipped=corpus.skipped, ignored=corpus.ignored)
+    if engine not in ENGINES:
+        raise StanceError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
+    if workers is not None and workers < 0:
+        raise StanceError(f"--workers {workers}: expected 0 (extract in-process) or more")
+    reader = CorpusReader(paths, manifest=manifest, skip_bad=skip_bad)
+    summary = AnalyzeSummary(skipped=reader.skipped, ignored=reader.ignored)
     model_path, summary.trained_model = ensure_model(model_dir, log, project)
     model_id = read_meta(model_path).get("model_id", model_path.name)
     summary.model_id = model_id
-    if project is not None and not project.packaged:
-        from stance.speakers import load_registry
+    actors = project.actors_path if project is not None and not project.packaged else None
+    loaded = []
 
-        extractor = Extractor(load_registry(project.actors_path))
-    else:
-        extractor = Extractor()
+    def classifier():
+        if not loaded:
+            loaded.append(load_classifier(model_path))
+        return loaded[0]
+
     with Store(db_path) as store:
-        articles = track(corpus.articles, description="Extracting", transient=True) if progress else corpus.articles
-        for article in articles:
-            status = store.article_status(article)
-            if status == "unchanged":
-                summary.unchanged += 1
-                continue
-            statements = finish(extractor.extract(article), article)
-            store.replace_article(article, statements)
-            summary.statements_found += len(statements)
-            setattr(summary, status, getattr(summary, status) + 1)
-        pending = store.statements_needing_prediction(model_id)
-        if pending:
-            classifier = load_classifier(model_path)
-            batches = article_batches(pending, PREDICT_BATCH)
-            for batch in (track(batches, description="Classifying", transient=True) if progress else batches):
-                predictions = classifier.predict([statement for _, statement in batch])
-                summary.statements_labelled += store.add_predictions(
-                    model_id, [(sid, p) for (sid, _), p in zip(batch, predictions)])
-        rows = store.load_labelled(model_id)
-    summary.statements_total = len(rows)
-    summary.by_target = Counter(r["target"] for r in rows)
-    summary.by_stance = Counter(r["stance"] for r in rows)
-    summary.unknown_speakers = sum(r["speaker"] == "unknown" for r in rows)
-    summary.off_target = sum(r["target"] == NONE_LABEL for r in rows)
-    summary.off_target_by_gate = sum(bool(r.get("off_target")) for r in rows)
-    if rows:
+        with RunProgress(reader.estimate_total() if progress else None, enabled=progress) as bar:
+            if engine == "ray":
+                from stance.engine.ray_engine import run_ray
+
+                stats = run_ray(reader, store, model_path, model_id, address=ray_address, workers=workers,
+                                actors=actors, tick=bar.tick)
+            else:
+                from stance.engine.local import run_local
+
+                stats = run_local(reader, store, classifier, model_id, actors=actors,
+                                  workers=default_workers() if workers is None else workers, tick=bar.tick)
+        # Statements stored by earlier runs that this model has not labelled yet (a new model), page by page.
+        for page in store.pages_needing_prediction(model_id, PREDICT_BATCH):
+            predictions = classifier().predict([statement for _, statement in page])
+            stats.statements_labelled += store.add_predictions(
+                model_id, [(sid, p) for (sid, _), p in zip(page, predictions)])
+        counts = store.label_counts(model_id, NONE_LABEL)
+    summary.articles_read = reader.read
+    summary.new, summary.changed, summary.unchanged = stats.new, stats.changed, stats.unchanged
+    summary.statements_found, summary.statements_labelled = stats.statements_found, stats.statements_labelled
+    summary.statements_total = counts["total"]
+    summary.by_target, summary.by_stance = counts["by_target"], counts["by_stance"]
+    summary.unknown_speakers = counts["unknown_speakers"]
+    summary.off_target, summary.off_target_by_gate = counts["off_target"], counts["off_target_by_gate"]
+    if summary.statements_total and reports:
         result = load_aggregate(db_path, period=period, model_id=model_id)
         summary.reports = write_reports(result, out_dir)
         summary.changes = [c["text"] for c in result.get("changes", [])]

@@ -85,7 +85,7 @@ app.add_typer(evaluate_app, name="evaluate")
 review_app = typer.Typer(help="The analyst loop: review what the tool is least sure of; human labels win.", no_args_is_help=True)
 app.add_typer(review_app, name="review")
 
-PathsArg = Annotated[list[Path], typer.Argument(help="Article files or directories (.txt, .jsonl, .csv), read recursively.")]
+PathsArg = Annotated[list[Path], typer.Argument(help="Article files or directories (.txt, .jsonl, .csv, .jsonl.gz, .csv.gz, .parquet), read recursively.")]
 ManifestOpt = Annotated[Optional[Path], typer.Option("--manifest", help="JSONL of per-article metadata (article, date, date_precision, source, title, url).")]
 SkipBadOpt = Annotated[bool, typer.Option("--skip-bad", help="Skip unreadable or malformed items and list them in the summary instead of stopping.")]
 ConfigOpt = Annotated[Optional[Path], typer.Option("--config", help="Project config: labels, actors, training settings (default: ./stance.yaml when present, else the config shipped with stance; see `stance init`).")]
@@ -108,6 +108,10 @@ def analyze_command(
     period: Annotated[str, typer.Option("--period", help="Group positions by day, month or year.")] = "month",
     skip_bad: SkipBadOpt = False,
     config: ConfigOpt = None,
+    engine: Annotated[str, typer.Option("--engine", help="local (worker processes on this machine) or ray (Ray Data; pip install \"stance[ray]\").")] = "local",
+    workers: Annotated[Optional[int], typer.Option("--workers", help="Extraction worker processes (local engine; default: cores - 1, at most 4) or Ray actors (ray engine; default: Ray's CPUs).")] = None,
+    ray_address: Annotated[Optional[str], typer.Option("--ray-address", help="Ray cluster to use with --engine ray, e.g. ray://head:10001 (default: start a local Ray).")] = None,
+    reports: Annotated[bool, typer.Option("--reports/--no-reports", help="Write the reports after storing (for very large stores, run `stance report` with filters instead).")] = True,
 ) -> None:
     """Ingest, extract, classify, store and report: each actor's position on each target over time."""
     from stance.analyze import analyze, summary_lines
@@ -118,7 +122,8 @@ def analyze_command(
     check_output_dir(out, "--out", "the reports")
     summary = analyze(paths, manifest=manifest, model_dir=model, db_path=db or DEFAULT_DB, out_dir=out,
                       skip_bad=skip_bad, period=period, log=lambda m: err_console.print(escape(m)),
-                      project=load_project(config))
+                      project=load_project(config), engine=engine, workers=workers, ray_address=ray_address,
+                      reports=reports)
     for line in summary_lines(summary):
         typer.echo(line)
 
@@ -132,7 +137,7 @@ def extract_command(
     config: ConfigOpt = None,
 ) -> None:
     """Find attributed statements and their speakers; one JSON object per statement."""
-    from stance.corpus import load_corpus
+    from stance.corpus import CorpusReader
     from stance.extract import extract_articles
     from stance.project import load_project
     from stance.speakers import load_registry
@@ -140,10 +145,10 @@ def extract_command(
     if out is not None:
         check_output_file(out, "--out", "the statements")
     registry = load_registry(load_project(config).actors_path)
-    corpus = load_corpus(paths, manifest=manifest, skip_bad=skip_bad)
-    count = extract_articles(corpus.articles, out, progress=out is not None, registry=registry)
+    corpus = CorpusReader(paths, manifest=manifest, skip_bad=skip_bad)  # streamed: one article at a time
+    count = extract_articles(corpus, out, progress=out is not None, registry=registry)
     _print_corpus_notes(corpus)
-    err_console.print(f"{len(corpus.articles)} articles read, {len(corpus.skipped)} skipped, {count} statements found"
+    err_console.print(f"{corpus.read} articles read, {len(corpus.skipped)} skipped, {count} statements found"
                       + (f" -> {out}" if out else ""), highlight=False)
 
 

@@ -1,4 +1,9 @@
-"""Corpus ingest: read articles from text, JSONL and CSV files, clean them, attach metadata.
+"""Corpus ingest: read articles from text, JSONL, CSV (plain or gzip) and Parquet files, clean them, attach metadata.
+
+Ingest streams: `CorpusReader` yields one article at a time and keeps only the
+ids seen (for duplicate detection), never the articles, so memory does not grow
+with the corpus. `load_corpus` is the same reader collected into a list, for
+the small corpora of evaluation commands.
 
 Dates come from an inline ` date YYYY-MM-DD ` marker at the start of a text, from
 a manifest (which overrides), or stay unknown. Bad input raises StanceError naming
@@ -8,7 +13,6 @@ and recorded in `Corpus.skipped` so the caller can list it.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -17,9 +21,10 @@ from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
 from stance.errors import StanceError
+from stance.corpus_readers import CORPUS_KINDS, kind_of, rows_from_csv, rows_from_jsonl, rows_from_parquet, table_keys
 from stance.records import Article, read_jsonl
 
-CORPUS_SUFFIXES = (".txt", ".jsonl", ".csv")
+CORPUS_SUFFIXES = CORPUS_KINDS
 MANIFEST_NAME = "manifest.jsonl"
 METADATA_FIELDS = ("date", "date_precision", "source", "url", "title")
 
@@ -141,28 +146,8 @@ def _read_text_file(path: Path) -> str:
         raise StanceError(f"{path}: cannot read ({exc.strerror})") from None
 
 
-def _rows_from_jsonl(path: Path) -> Iterator[tuple[dict, str]]:
-    for number, row in read_jsonl(path):
-        yield row, f"{path}:{number}"
-
-
-def _rows_from_csv(path: Path) -> Iterator[tuple[dict, str]]:
-    text = _read_text_file(path)
-    reader = csv.DictReader(text.splitlines(keepends=True))
-    columns = reader.fieldnames or []
-    if "text" not in columns:
-        raise StanceError(f"{path}:1: CSV has no 'text' column; found columns {columns}")
-    if "id" not in columns:
-        raise StanceError(f"{path}:1: CSV has no 'id' column; found columns {columns}")
-    try:
-        for row in reader:
-            yield row, f"{path}:{reader.line_num}"
-    except csv.Error as exc:
-        raise StanceError(f"{path}:{reader.line_num}: malformed CSV ({exc})") from None
-
-
 def _looks_like_article_table(path: Path) -> bool:
-    """Whether a JSONL/CSV file found in a directory walk holds articles.
+    """Whether a table file found in a directory walk holds articles.
 
     Directories also hold manifests and labelled-statement files; those are not
     articles and are reported as ignored rather than misread.
@@ -170,18 +155,13 @@ def _looks_like_article_table(path: Path) -> bool:
     if path.name == MANIFEST_NAME:
         return False
     try:
-        with path.open(encoding="utf-8") as handle:
-            if path.suffix == ".csv":
-                header = next(csv.reader([handle.readline()]), [])
-                keys = set(header)
-            else:
-                import json
-
-                first = next((line for line in handle if line.strip()), "{}")
-                keys = set(json.loads(first)) if first.lstrip().startswith("{") else {"id", "text"}
-    except (UnicodeDecodeError, ValueError, OSError):
+        keys = table_keys(path)
+    except (StanceError, UnicodeDecodeError, ValueError, OSError, EOFError):
         return True  # let the reader report the problem with file and line
     return {"id", "text"} <= keys and not keys & {"speaker", "target", "stance"}
+
+
+_EXPECTED_KINDS = ".txt, .jsonl, .csv, .jsonl.gz, .csv.gz or .parquet"
 
 
 def discover(paths: Iterable[Path], corpus: Corpus, skip_bad: bool = False) -> tuple[list[Path], list[Path]]:
@@ -196,34 +176,42 @@ def discover(paths: Iterable[Path], corpus: Corpus, skip_bad: bool = False) -> t
             raise StanceError(f"{path}: no such file or directory")
         if path.is_dir():
             for found in sorted(p for p in path.rglob("*") if p.is_file()):
+                kind = kind_of(found)
                 if found.name == MANIFEST_NAME:
                     manifests.append(found)
-                elif found.suffix == ".txt":
+                elif kind == ".txt":
                     files.append(found)
-                elif found.suffix in (".jsonl", ".csv"):
+                elif kind in CORPUS_KINDS:
                     if _looks_like_article_table(found):
                         files.append(found)
                     else:
                         corpus.ignored.append(f"{found}: not an article corpus (no id/text records)")
-        elif path.suffix in CORPUS_SUFFIXES:
+        elif kind_of(path) in CORPUS_KINDS:
             files.append(path)
         else:
-            error = f"{path}: unsupported file type {path.suffix or '(none)'}; expected .txt, .jsonl or .csv"
+            error = f"{path}: unsupported file type {path.suffix or '(none)'}; expected {_EXPECTED_KINDS}"
             if not skip_bad:
                 raise StanceError(error)
             corpus.skipped.append(error)
     return files, manifests
 
 
+def _rows(path: Path):
+    kind = kind_of(path)
+    if kind == ".parquet":
+        return rows_from_parquet(path, ("id", "text") + METADATA_FIELDS)
+    return rows_from_csv(path) if kind.startswith(".csv") else rows_from_jsonl(path)
+
+
 def _articles_from_file(path: Path) -> Iterator[tuple[Optional[Article], str, Optional[StanceError]]]:
     """Yield (article, where, error) per item so one bad row can be skipped alone."""
-    if path.suffix == ".txt":
+    if kind_of(path) == ".txt":
         try:
             yield make_article(path.stem, _read_text_file(path), str(path)), str(path), None
         except StanceError as exc:
             yield None, str(path), exc
         return
-    rows = _rows_from_csv(path) if path.suffix == ".csv" else _rows_from_jsonl(path)
+    rows = _rows(path)
     any_row = False
     while True:
         try:
@@ -247,37 +235,63 @@ def _articles_from_file(path: Path) -> Iterator[tuple[Optional[Article], str, Op
         yield None, str(path), StanceError(f"{path}: empty file (no records)")
 
 
-def load_corpus(paths: Iterable[Path], manifest: Optional[Path] = None, skip_bad: bool = False) -> Corpus:
-    """Read, clean and date every article under `paths`.
+class CorpusReader(Corpus):
+    """Streams the articles under `paths`, one at a time: iterate it once.
 
     A `manifest.jsonl` inside an input directory, and the explicit `manifest`,
-    add or override metadata by article id (the explicit one wins).
+    add or override metadata by article id (the explicit one wins). Bad items
+    raise StanceError naming file and line, or with `skip_bad` are listed in
+    `skipped`; `read` counts the articles yielded so far. Only the ids seen are
+    kept (with where they were first seen), never the articles.
     """
-    corpus = Corpus()
-    files, manifests = discover(paths, corpus, skip_bad)
-    metadata: dict[str, tuple[dict, str]] = {}
-    for path in manifests + ([Path(manifest)] if manifest else []):
-        metadata.update(load_manifest(path))
-    seen: dict[str, str] = {}
-    for path in files:
-        for article, where, error in _articles_from_file(path):
-            if error is None and article.id in seen:
-                error = StanceError(f"{where}: duplicate article id {article.id!r} (first seen in {seen[article.id]})")
-            if error is None and article.id in metadata:
-                meta, meta_where = metadata[article.id]
-                try:
-                    apply_metadata(article, meta, meta_where)
-                except StanceError as exc:
-                    error = exc
-            if error is not None:
-                if not skip_bad:
-                    raise error
-                corpus.skipped.append(str(error))
-                continue
-            seen[article.id] = where
-            corpus.articles.append(article)
-    unused = sorted(set(metadata) - set(seen))
-    corpus.ignored.extend(f"{metadata[a][1]}: manifest entry for unknown article {a!r}" for a in unused)
-    if not corpus.articles and not corpus.skipped:
-        raise StanceError(f"no articles found in {', '.join(map(str, paths))}; expected .txt, .jsonl or .csv files")
-    return corpus
+
+    def __init__(self, paths: Iterable[Path], manifest: Optional[Path] = None, skip_bad: bool = False):
+        super().__init__()
+        self.paths = [Path(p) for p in paths]
+        self.skip_bad = skip_bad
+        self.read = 0
+        self.files, manifests = discover(self.paths, self, skip_bad)
+        self.metadata: dict[str, tuple[dict, str]] = {}
+        for path in manifests + ([Path(manifest)] if manifest else []):
+            self.metadata.update(load_manifest(path))
+
+    def estimate_total(self) -> int:
+        """About how many articles the inputs hold (a cheap pass; for progress and ETA only)."""
+        from stance.corpus_readers import count_records
+
+        return sum(count_records(path) for path in self.files)
+
+    def __iter__(self) -> Iterator[Article]:
+        seen: dict[str, tuple[int, str]] = {}  # id -> (file index, line part of "where"): no article text kept
+        for index, path in enumerate(self.files):
+            prefix = str(path)
+            for article, where, error in _articles_from_file(path):
+                if error is None and article.id in seen:
+                    first_file, first_line = seen[article.id]
+                    error = StanceError(f"{where}: duplicate article id {article.id!r} "
+                                        f"(first seen in {self.files[first_file]}{first_line})")
+                if error is None and article.id in self.metadata:
+                    meta, meta_where = self.metadata[article.id]
+                    try:
+                        apply_metadata(article, meta, meta_where)
+                    except StanceError as exc:
+                        error = exc
+                if error is not None:
+                    if not self.skip_bad:
+                        raise error
+                    self.skipped.append(str(error))
+                    continue
+                seen[article.id] = (index, where[len(prefix):])
+                self.read += 1
+                yield article
+        unused = sorted(set(self.metadata) - set(seen))
+        self.ignored.extend(f"{self.metadata[a][1]}: manifest entry for unknown article {a!r}" for a in unused)
+        if not self.read and not self.skipped:
+            raise StanceError(f"no articles found in {', '.join(map(str, self.paths))}; expected {_EXPECTED_KINDS} files")
+
+
+def load_corpus(paths: Iterable[Path], manifest: Optional[Path] = None, skip_bad: bool = False) -> Corpus:
+    """Read, clean and date every article under `paths` into memory (small corpora; see CorpusReader)."""
+    reader = CorpusReader(paths, manifest=manifest, skip_bad=skip_bad)
+    articles = list(reader)
+    return Corpus(articles=articles, skipped=reader.skipped, ignored=reader.ignored)

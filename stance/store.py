@@ -23,6 +23,7 @@ from typing import Iterable, Iterator, Optional
 
 from stance.errors import StanceError
 from stance.records import Article, Prediction, Statement
+from stance.store_batch import BatchWrites
 from stance.store_reviews import REVIEWS_SCHEMA, ReviewTables
 
 DEFAULT_DB = Path("stance.db")
@@ -116,7 +117,7 @@ def _guarded(method):
     return wrapper
 
 
-class Store(ReviewTables):
+class Store(ReviewTables, BatchWrites):
     """A statement store in one SQLite file; use as a context manager.
 
     `create=False` refuses to create a missing file (for read-only commands such
@@ -228,32 +229,36 @@ class Store(ReviewTables):
         Returns the new statements' ids, in order. On any exception nothing of
         this article changes.
         """
-        ids: list[int] = []
         statements = list(statements)
         with self._write() as db:
-            reviewed = self._reviews_of_article(db, article.id)
-            db.execute("DELETE FROM articles WHERE id = ?", (article.id,))  # cascades to statements, predictions
-            db.execute(
-                "INSERT INTO articles (id, content_hash, date, date_precision, source, title, url, text, origin, stored_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (article.id, article.content_hash, article.date, article.date_precision, article.source,
-                 article.title, article.url, article.text, article.origin or "", _now()),
-            )
-            for statement in statements:
-                if statement.article != article.id:
-                    raise StanceError(
-                        f"statement {statement.text[:40]!r} belongs to article {statement.article!r}, "
-                        f"expected {article.id!r}"
-                    )
-                cursor = db.execute(
-                    'INSERT INTO statements (article, speaker, speaker_mention, text, kind, "start", "end", context, '
-                    "date, date_precision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (statement.article, statement.speaker, statement.speaker_mention, statement.text, statement.kind,
-                     statement.start, statement.end, statement.context, statement.date, statement.date_precision),
+            return self._replace_in(db, article, statements)
+
+    def _replace_in(self, db: sqlite3.Connection, article: Article, statements: list[Statement]) -> list[int]:
+        """replace_article's work inside an open transaction (shared with the batch writer)."""
+        ids: list[int] = []
+        reviewed = self._reviews_of_article(db, article.id)
+        db.execute("DELETE FROM articles WHERE id = ?", (article.id,))  # cascades to statements, predictions
+        db.execute(
+            "INSERT INTO articles (id, content_hash, date, date_precision, source, title, url, text, origin, stored_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (article.id, article.content_hash, article.date, article.date_precision, article.source,
+             article.title, article.url, article.text, article.origin or "", _now()),
+        )
+        for statement in statements:
+            if statement.article != article.id:
+                raise StanceError(
+                    f"statement {statement.text[:40]!r} belongs to article {statement.article!r}, "
+                    f"expected {article.id!r}"
                 )
-                ids.append(cursor.lastrowid)
-            if reviewed:
-                self._restore_reviews(db, reviewed, [(i, st.text) for i, st in zip(ids, statements)])
+            cursor = db.execute(
+                'INSERT INTO statements (article, speaker, speaker_mention, text, kind, "start", "end", context, '
+                "date, date_precision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (statement.article, statement.speaker, statement.speaker_mention, statement.text, statement.kind,
+                 statement.start, statement.end, statement.context, statement.date, statement.date_precision),
+            )
+            ids.append(cursor.lastrowid)
+        if reviewed:
+            self._restore_reviews(db, reviewed, [(i, st.text) for i, st in zip(ids, statements)])
         return ids
 
     @_guarded
@@ -284,32 +289,36 @@ class Store(ReviewTables):
         Returns how many were stored."""
         if not model_id:
             raise StanceError("add_predictions: empty model id; expected the model's id")
-        count = 0
         with self._write() as db:
-            seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM models").fetchone()[0]
-            db.execute(
-                "INSERT INTO models (id, seq, last_used) VALUES (?, ?, ?) "
-                "ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, last_used = excluded.last_used",
-                (model_id, seq, _now()),
+            return self._predictions_in(db, model_id, predictions)
+
+    def _predictions_in(self, db: sqlite3.Connection, model_id: str, predictions: Iterable[tuple[int, Prediction]]) -> int:
+        """add_predictions' work inside an open transaction (shared with the batch writer)."""
+        count = 0
+        seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM models").fetchone()[0]
+        db.execute(
+            "INSERT INTO models (id, seq, last_used) VALUES (?, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, last_used = excluded.last_used",
+            (model_id, seq, _now()),
+        )
+        for statement_id, prediction in predictions:
+            probabilities = json.dumps(
+                {"target": prediction.target_probs or {}, "stance": prediction.stance_probs or {},
+                 "relevance": prediction.relevance, "off_target": prediction.off_target},
+                ensure_ascii=False,
             )
-            for statement_id, prediction in predictions:
-                probabilities = json.dumps(
-                    {"target": prediction.target_probs or {}, "stance": prediction.stance_probs or {},
-                     "relevance": prediction.relevance, "off_target": prediction.off_target},
-                    ensure_ascii=False,
+            try:
+                db.execute(
+                    "INSERT OR REPLACE INTO predictions (statement, model_id, target, stance, probabilities) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (statement_id, model_id, prediction.target, prediction.stance, probabilities),
                 )
-                try:
-                    db.execute(
-                        "INSERT OR REPLACE INTO predictions (statement, model_id, target, stance, probabilities) "
-                        "VALUES (?, ?, ?, ?, ?)",
-                        (statement_id, model_id, prediction.target, prediction.stance, probabilities),
-                    )
-                except sqlite3.IntegrityError:
-                    raise StanceError(
-                        f"{self.path}: statement id {statement_id} is not in the store; "
-                        "expected ids from statements_needing_prediction()"
-                    ) from None
-                count += 1
+            except sqlite3.IntegrityError:
+                raise StanceError(
+                    f"{self.path}: statement id {statement_id} is not in the store; "
+                    "expected ids from statements_needing_prediction()"
+                ) from None
+            count += 1
         return count
 
     @_guarded

@@ -1,0 +1,175 @@
+"""Scale figures for issue 18: end-to-end throughput and peak memory of `stance analyze` by engine.
+
+Builds corpora by replicating the seed articles and (when present) the PolNeAR
+articles under new ids, in a temporary folder (never committed), then runs
+`stance analyze CORPUS --no-reports` in a subprocess per measurement and samples
+the resident memory of its whole process tree (workers and Ray processes
+included). Writes medians to --out (JSON).
+
+    nice -n 5 python scripts/bench_scale.py --sizes 2000,20000 --engines local,ray \
+        --model models/default --out docs/measurements/scale.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+POLNEAR = ROOT.parent / "shared" / "polnear" / "articles.jsonl"
+
+
+def source_texts(polnear: Path) -> list[dict]:
+    """The seed articles and the PolNeAR articles (id, text, date), read from their paths."""
+    manifest = {}
+    for line in (ROOT / "seeds" / "manifest.jsonl").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            manifest[row["article"]] = row
+    rows = [{"id": p.stem, "text": p.read_text(encoding="utf-8"), "date": manifest.get(p.stem, {}).get("date")}
+            for p in sorted((ROOT / "seeds").glob("*.txt"))]
+    if polnear.is_file():
+        for line in polnear.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                rows.append({"id": row["id"], "text": row["text"], "date": row.get("date")})
+    return rows
+
+
+def build_corpus(rows: list[dict], size: int, folder: Path) -> Path:
+    """A JSONL corpus of `size` articles cycling through `rows` under new ids."""
+    path = folder / f"corpus-{size}.jsonl"
+    with path.open("w", encoding="utf-8") as handle:
+        for n in range(size):
+            row = rows[n % len(rows)]
+            handle.write(json.dumps({"id": f"r{n:07d}-{row['id']}", "text": row["text"], "date": row["date"]}) + "\n")
+    return path
+
+
+def tree_rss(process: psutil.Process) -> int:
+    """Resident bytes of a process and all its descendants."""
+    total = 0
+    for proc in [process] + process.children(recursive=True):
+        try:
+            total += proc.memory_info().rss
+        except psutil.Error:
+            pass
+    return total
+
+
+def run_once(corpus: Path, engine: str, model: Path, work: Path, workers: str) -> dict:
+    db = work / f"{engine}.db"
+    db.unlink(missing_ok=True)
+    command = [str(Path(sys.executable).parent / "stance"), "analyze", str(corpus), "--model", str(model), "--db", str(db),
+               "--no-reports", "--engine", engine] + (["--workers", workers] if workers else [])
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    start = time.monotonic()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=work)
+    watched = psutil.Process(process.pid)
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, tree_rss(watched))
+        time.sleep(0.5)
+    wall = time.monotonic() - start
+    out, err = process.communicate()
+    if process.returncode != 0:
+        raise SystemExit(f"stance analyze failed ({engine}): {err[-2000:]}")
+    with sqlite3.connect(db) as con:
+        articles, statements = (con.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ("articles", "statements"))
+        labels = con.execute("SELECT target, stance, COUNT(*) FROM predictions GROUP BY 1, 2 ORDER BY 1, 2").fetchall()
+    return {"wall_s": round(wall, 1), "articles": articles, "statements": statements,
+            "articles_per_s": round(articles / wall, 2), "statements_per_s": round(statements / wall, 1),
+            "peak_rss_mb": round(peak / 2**20), "labels": [list(r) for r in labels], "summary": out.strip().splitlines()[:2]}
+
+
+def writer_ceiling(work: Path, articles: int = 2000, per_article: int = 20) -> dict:
+    """Statements/s the single SQLite writer stores (articles, statements and predictions in
+    chunk transactions), with no extraction or model: the ceiling of any number of workers."""
+    sys.path.insert(0, str(ROOT))
+    from stance.engine import CHUNK, chunks
+    from stance.records import Article, Prediction, Statement
+    from stance.store import Store
+
+    db = work / "writer.db"
+    db.unlink(missing_ok=True)
+    text = "x" * 3000
+    items = []
+    for n in range(articles):
+        article = Article(id=f"w{n}", text=text, content_hash=f"{n:016d}", date="2016-01-01", date_precision="day")
+        statements = [Statement(article=article.id, speaker="Someone", speaker_mention="Someone", text="y" * 120,
+                                kind="direct", start=i * 130, end=i * 130 + 120, context="z" * 240)
+                      for i in range(per_article)]
+        prediction = Prediction(target="none", stance="none", target_probs={"none": 0.9, "NATO": 0.1},
+                                stance_probs={"none": 0.9, "doubt": 0.1})
+        items.append((article, statements, [prediction] * per_article))
+    start = time.monotonic()
+    with Store(db) as store:
+        for chunk in chunks(items, CHUNK):
+            store.write_batch("bench@writer", chunk)
+    wall = time.monotonic() - start
+    return {"articles": articles, "statements": articles * per_article, "wall_s": round(wall, 2),
+            "statements_per_s": round(articles * per_article / wall), "articles_per_s": round(articles / wall)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="2000,20000", help="Corpus sizes (articles), comma-separated.")
+    parser.add_argument("--engines", default="local,ray", help="Engines to measure, comma-separated.")
+    parser.add_argument("--model", type=Path, default=ROOT / "models" / "default")
+    parser.add_argument("--repeats", type=int, default=1, help="Runs per (size, engine); medians are reported.")
+    parser.add_argument("--workers", default="", help="--workers for stance analyze (default: the engine's).")
+    parser.add_argument("--polnear", type=Path, default=POLNEAR)
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "measurements" / "scale.json")
+    args = parser.parse_args()
+    rows = source_texts(args.polnear)
+    work = Path(tempfile.mkdtemp(prefix="stance-bench-scale-"))
+    results = []
+    writer = writer_ceiling(work)
+    print(json.dumps({"writer": writer}), flush=True)
+    try:
+        for size in [int(s) for s in args.sizes.split(",")]:
+            corpus = build_corpus(rows, size, work)
+            for engine in args.engines.split(","):
+                runs = [run_once(corpus, engine, args.model.resolve(), work, args.workers) for _ in range(args.repeats)]
+                median = {key: statistics.median(r[key] for r in runs)
+                          for key in ("wall_s", "articles_per_s", "statements_per_s", "peak_rss_mb")}
+                entry = {"size": size, "engine": engine, "repeats": len(runs), **median,
+                         "articles": runs[0]["articles"], "statements": runs[0]["statements"],
+                         "labels": runs[0]["labels"], "runs": runs}
+                results.append(entry)
+                print(json.dumps({k: v for k, v in entry.items() if k not in ("runs", "labels")}), flush=True)
+                args.out.parent.mkdir(parents=True, exist_ok=True)
+                args.out.write_text(json.dumps(_report(args, rows, results, writer), indent=2) + "\n", encoding="utf-8")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _report(args, rows, results, writer) -> dict:
+    ratios = {}
+    for size in {r["size"] for r in results}:
+        by_engine = {r["engine"]: r for r in results if r["size"] == size}
+        if {"local", "ray"} <= set(by_engine):
+            ratios[str(size)] = {
+                "ray_over_local_articles_per_s": round(by_engine["ray"]["articles_per_s"] / by_engine["local"]["articles_per_s"], 3),
+                "same_labels": by_engine["ray"]["labels"] == by_engine["local"]["labels"]
+                and by_engine["ray"]["statements"] == by_engine["local"]["statements"],
+            }
+    return {"command": " ".join(sys.argv), "source_articles": len(rows), "cpus": os.cpu_count(),
+            "load_average_at_end": os.getloadavg(), "python": platform.python_version(), "model": str(args.model),
+            "writer_ceiling": writer, "results": results, "ray_vs_local": ratios}
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,229 @@
+"""Large-corpus machinery on small corpora: streaming readers (gzip, Parquet), the local engine's
+worker processes, the Ray engine, and resuming after kill -9 -- each compared with a plain run."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import stance.engine
+from stance.cli import app
+from stance.corpus import CorpusReader, load_corpus
+from tests._tiny import trained_tiny
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+runner = CliRunner()
+
+
+def _seed_rows(copies: int) -> list[dict]:
+    """The seed articles under new ids, `copies` times (dates from the seed manifest)."""
+    manifest = {json.loads(line)["article"]: json.loads(line) for line in (SEEDS / "manifest.jsonl").read_text().splitlines() if line.strip()}
+    rows = []
+    for copy in range(copies):
+        for path in sorted(SEEDS.glob("*.txt")):
+            meta = manifest.get(path.stem, {})
+            rows.append({"id": f"c{copy}-{path.stem}", "text": path.read_text(encoding="utf-8"),
+                         "date": meta.get("date"), "source": meta.get("source")})
+    return rows
+
+
+def _write_jsonl(path: Path, rows: list[dict], gz: bool = False) -> Path:
+    data = "".join(json.dumps(r) + "\n" for r in rows)
+    if gz:
+        path.write_bytes(gzip.compress(data.encode("utf-8")))
+    else:
+        path.write_text(data, encoding="utf-8")
+    return path
+
+
+def _store_rows(db: Path) -> list[tuple]:
+    """Everything the pipeline stored, statement by statement (ids included)."""
+    with sqlite3.connect(db) as con:
+        return con.execute(
+            'SELECT s.id, a.id, a.content_hash, a.date, s.speaker, s.text, s.kind, s."start", s."end", s.context, '
+            "s.date, p.target, p.stance, p.probabilities FROM statements s JOIN articles a ON a.id = s.article "
+            "LEFT JOIN predictions p ON p.statement = s.id ORDER BY s.id").fetchall()
+
+
+def _labels(rows: list[tuple]) -> list[tuple]:
+    """Store contents without statement ids and probabilities, in a canonical order."""
+    return sorted(r[1:13] for r in rows)
+
+
+# -- streaming readers ---------------------------------------------------------------------------
+
+
+def test_gzip_and_parquet_read_like_jsonl(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = _seed_rows(1)
+    _write_jsonl(tmp_path / "plain.jsonl", rows)
+    _write_jsonl(tmp_path / "packed.jsonl.gz", [dict(r, id="gz" + r["id"]) for r in rows], gz=True)
+    with gzip.open(tmp_path / "table.csv.gz", "wt", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["id", "text", "date", "source"])
+        writer.writeheader()
+        writer.writerows(dict(r, id="csv" + r["id"]) for r in rows)
+    pq.write_table(pa.Table.from_pylist([dict(r, id="pq" + r["id"]) for r in rows]), tmp_path / "table.parquet")
+    articles = load_corpus([tmp_path]).articles
+    by_id = {a.id: a for a in articles}
+    assert len(articles) == 4 * len(rows)
+    for row in rows:
+        plain = by_id[row["id"]]
+        for prefix in ("gz", "csv", "pq"):
+            other = by_id[prefix + row["id"]]
+            assert (other.text, other.content_hash, other.date, other.source) == (plain.text, plain.content_hash, plain.date, plain.source)
+    assert by_id["pq" + rows[1]["id"]].origin.endswith("table.parquet:row 2")
+    assert by_id["gz" + rows[2]["id"]].origin.endswith("packed.jsonl.gz:3")
+
+
+def test_reader_streams_and_errors_name_file_and_line(tmp_path):
+    good = json.dumps({"id": "a1", "text": "The harbour reopened."})
+    path = tmp_path / "c.jsonl.gz"
+    path.write_bytes(gzip.compress((good + "\n" + '{"id": "a2", "text": \n').encode("utf-8")))
+    articles = iter(CorpusReader([path]))
+    assert next(articles).id == "a1"  # yielded before the bad line is even read
+    with pytest.raises(Exception, match=r"c\.jsonl\.gz:2: not valid JSON"):
+        next(articles)
+    reader = CorpusReader([path], skip_bad=True)
+    assert [a.id for a in reader] == ["a1"] and reader.read == 1
+    assert reader.skipped and "c.jsonl.gz:2: not valid JSON" in reader.skipped[0]
+
+
+def test_duplicate_ids_across_compressed_and_parquet_files(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    _write_jsonl(tmp_path / "a.jsonl.gz", [{"id": "same", "text": "One."}], gz=True)
+    pq.write_table(pa.Table.from_pylist([{"id": "same", "text": "Two."}]), tmp_path / "b.parquet")
+    result = runner.invoke(app, ["extract", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "b.parquet:row 1: duplicate article id 'same' (first seen in" in " ".join(result.output.split())
+
+
+def test_broken_gzip_is_one_clear_error(tmp_path):
+    (tmp_path / "bad.jsonl.gz").write_bytes(b"not gzip at all")
+    result = runner.invoke(app, ["extract", str(tmp_path / "bad.jsonl.gz")])
+    assert result.exit_code == 1
+    assert "bad.jsonl.gz: not a readable gzip file" in " ".join(result.output.split())
+
+
+# -- engines ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("corpus")
+    return _write_jsonl(folder / "corpus.jsonl", _seed_rows(3))  # 15 articles
+
+
+@pytest.fixture(scope="module")
+def tiny_model() -> Path:
+    return trained_tiny()
+
+
+def _analyze(corpus: Path, model: Path, db: Path, *extra: str):
+    result = runner.invoke(app, ["analyze", str(corpus), "--model", str(model), "--db", str(db), "--no-reports", *extra])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+@pytest.fixture(scope="module")
+def single_process(corpus, tiny_model, tmp_path_factory):
+    """The reference: chunks of 4 articles, extraction in this process."""
+    stance.engine.CHUNK, saved = 4, stance.engine.CHUNK
+    try:
+        db = tmp_path_factory.mktemp("single") / "stance.db"
+        result = _analyze(corpus, tiny_model, db, "--workers", "0")
+    finally:
+        stance.engine.CHUNK = saved
+    assert "Articles: 15 read (15 new" in result.output
+    rows = _store_rows(db)
+    assert len(rows) > 100 and all(r[11] is not None for r in rows)
+    return rows
+
+
+def test_worker_processes_store_the_same_statements(corpus, tiny_model, single_process, tmp_path, monkeypatch):
+    monkeypatch.setattr(stance.engine, "CHUNK", 4)
+    db = tmp_path / "stance.db"
+    result = _analyze(corpus, tiny_model, db, "--workers", "2")
+    assert f"{len(single_process)} found this run" in result.output
+    assert _store_rows(db) == single_process  # ids, statements, labels and probabilities alike
+
+
+def test_ray_engine_stores_the_same_statements(corpus, tiny_model, single_process, tmp_path, monkeypatch):
+    pytest.importorskip("ray.data", reason='the ray extra is not installed (pip install "stance[ray]")')
+    monkeypatch.setattr(stance.engine, "CHUNK", 4)
+    db = tmp_path / "stance.db"
+    result = _analyze(corpus, tiny_model, db, "--engine", "ray", "--workers", "2")
+    assert "Articles: 15 read (15 new" in result.output
+    rows = _store_rows(db)
+    assert _labels(rows) == _labels(single_process)
+    # same order (the writer keeps corpus order) and the same probabilities (the same batches)
+    assert [r[1:] for r in rows] == [r[1:] for r in single_process]
+
+
+def test_unknown_engine_is_an_error(corpus, tiny_model, tmp_path):
+    result = runner.invoke(app, ["analyze", str(corpus), "--model", str(tiny_model), "--db", str(tmp_path / "x.db"),
+                                 "--engine", "spark"])
+    assert result.exit_code == 1
+    assert "unknown engine 'spark'; expected one of local, ray" in result.output
+
+
+_KILLABLE = """
+import sys
+import stance.engine
+stance.engine.CHUNK = 4  # as the reference run: the same chunks, so the same batches
+from stance.cli import app
+sys.argv = ["stance"] + sys.argv[1:]
+app()
+"""
+
+
+def _committed(db: Path) -> int:
+    try:
+        with sqlite3.connect(db, timeout=0.1) as con:
+            return con.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+@pytest.mark.parametrize("engine_args", [("--workers", "0"), ("--engine", "ray", "--workers", "1")], ids=["resume-local", "resume-ray"])
+def test_kill_9_loses_nothing_committed_and_the_rerun_finishes(engine_args, corpus, tiny_model, single_process, tmp_path,
+                                                              monkeypatch):
+    if "ray" in engine_args:
+        pytest.importorskip("ray.data", reason='the ray extra is not installed (pip install "stance[ray]")')
+    db = tmp_path / "stance.db"
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    process = subprocess.Popen([sys.executable, "-c", _KILLABLE, "analyze", str(corpus), "--model", str(tiny_model),
+                                "--db", str(db), "--no-reports", "--workers", "0"], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 300
+    while _committed(db) < 4 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    committed = _committed(db)
+    assert 4 <= committed < 15, f"the run was not killed mid-way ({committed} articles committed)"
+    before = {r[1:] for r in _store_rows(db)}
+    with sqlite3.connect(db) as con:  # every committed article came with its statements and their labels
+        assert con.execute("SELECT COUNT(*) FROM statements s LEFT JOIN predictions p ON p.statement = s.id "
+                           "WHERE p.statement IS NULL").fetchone()[0] == 0
+    monkeypatch.setattr(stance.engine, "CHUNK", 4)
+    result = _analyze(corpus, tiny_model, db, *engine_args)
+    assert f"{committed} unchanged" in result.output
+    rows = _store_rows(db)
+    assert before <= {r[1:] for r in rows}  # what was committed stays as it was
+    assert sorted(r[1:] for r in rows) == sorted(r[1:] for r in single_process)  # probabilities too
