@@ -245,11 +245,26 @@ def _resolve_in_order(found: list[_Found], speakers: ArticleSpeakers, text: str 
             speaker = item.same_as.statement.speaker
         else:
             speaker = speakers.resolve(item.mention, nearby) if item.mention else UNKNOWN
-        item.statement = replace(item.statement, speaker=speaker)
+        item.statement = replace(item.statement, speaker=speaker,
+                                 speaker_confidence=_confidence(item, speaker, speakers))
         if speaker != UNKNOWN:
             speakers.last_speaker = speaker
         last_end = max(last_end, item.tag_end, item.statement.end)
     return found
+
+
+def _confidence(item: _Found, speaker: str, speakers: ArticleSpeakers) -> float:
+    """How sure the speaker is: a name in the tag most, then a role or a shared tag, then a pronoun;
+    untagged quotes keep their lower starting value; `unknown` is 0."""
+    if speaker == UNKNOWN:
+        return 0.0
+    confidence = item.statement.speaker_confidence
+    mention = item.mention.strip().lower()
+    if mention in PRONOUNS:
+        confidence = min(confidence, 0.7)
+    elif item.same_as is not None or not speakers.is_person(item.mention):
+        confidence = min(confidence, 0.8)  # a role, a body, or the speaker of an earlier statement
+    return confidence
 
 
 def _previous_sentence_subject(text: str, position: int, not_before: int, speakers: ArticleSpeakers) -> Optional[str]:

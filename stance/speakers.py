@@ -87,13 +87,22 @@ class ActorRegistry:
     role_holders: dict[str, list[RoleSpan]] = field(default_factory=dict)
     bodies: dict[str, str] = field(default_factory=dict)  # normalised phrase -> canonical body
 
-    def holder(self, role: str, date: Optional[str]) -> Optional[str]:
-        """Who held `role` on `date` (YYYY[-MM[-DD]]); None if unknown or ambiguous."""
+    def holder(self, role: str, date: Optional[str], named: frozenset = frozenset()) -> Optional[str]:
+        """Who held `role` on `date` (YYYY[-MM[-DD]]); None if unknown or ambiguous.
+
+        A role passes to the successor on the day the successor takes it (a `to` day that is another
+        holder's `from` day belongs to the newcomer). When a month or year spans a handover, the holder
+        the article names (`named`, canonical names) decides; otherwise None."""
         spans = self.role_holders.get(role, [])
         if date is None:
             return spans[0].actor if len(spans) == 1 else None
+        starts = {s.start for s in spans}
         # compare on the common prefix so month or year precision still resolves
-        matches = {s.actor for s in spans if s.start[: len(date)] <= date and (s.end is None or date <= s.end[: len(date)])}
+        matches = {s.actor for s in spans if s.start[: len(date)] <= date and (
+            s.end is None or date < s.end[: len(date)] or date == s.end[: len(date)]
+            and not (len(date) == 10 and s.end in starts))}
+        if len(matches) > 1 and named:
+            matches &= set(named)
         return matches.pop() if len(matches) == 1 else None
 
 
@@ -122,6 +131,10 @@ def load_registry(path: Path = DEFAULT_ACTORS) -> ActorRegistry:
         for phrase in [body, *(phrases or [])]:
             registry.bodies[normalise_phrase(str(phrase))] = str(body)
     return registry
+
+
+def _capitalised_words(text: str) -> set[str]:
+    return set(re.findall(r"\b[A-Z][\w’'-]+", text))
 
 
 def _words(text: str) -> list[str]:
@@ -176,6 +189,9 @@ class ArticleSpeakers:
         for name in dict.fromkeys(self.full_names):  # each name once: long articles repeat them
             self.by_surname.setdefault(name.split()[-1], []).append(name)
         self.last_speaker: Optional[str] = None
+        # registry actors the article names: they settle a role that changed hands within the article's month
+        self.named = frozenset(registry.aliases[normalise_phrase(name)] for name in [*self.full_names, *_capitalised_words(article_text)]
+                               if normalise_phrase(name) in registry.aliases)
 
     @staticmethod
     def _collect_names(text: str) -> list[str]:
@@ -211,7 +227,7 @@ class ArticleSpeakers:
         if phrase in self.registry.aliases:
             return self.registry.aliases[phrase]
         if phrase in self.registry.role_phrases:
-            return self.registry.holder(self.registry.role_phrases[phrase], self.date) or UNKNOWN
+            return self.registry.holder(self.registry.role_phrases[phrase], self.date, self.named) or UNKNOWN
         if phrase in self.registry.bodies:
             return self.registry.bodies[phrase]
         body = _body_of_spokesperson(mention)
@@ -226,7 +242,7 @@ class ArticleSpeakers:
             if tail in self.registry.bodies:
                 return self.registry.bodies[tail]
             if tail in self.registry.role_phrases and size > 1:
-                return self.registry.holder(self.registry.role_phrases[tail], self.date) or UNKNOWN
+                return self.registry.holder(self.registry.role_phrases[tail], self.date, self.named) or UNKNOWN
         if words[-1] in BODY_NOUNS or phrase.endswith("'s embassy"):
             return re.sub(r"^(?:the|a|an)\s+", "", mention.strip(), flags=re.IGNORECASE).replace("’", "'")
         return UNKNOWN

@@ -39,12 +39,13 @@ def untagged_quotes(article, text, quotes, sentences, paras, found, speakers) ->
             intro = text[_sentence_at(sentences, paras[para - 1][1] - 1)[0]:paras[para - 1][1]]
             visible = g.mask_spans(intro, g.quote_spans(intro))
             mention = g.first_mention(visible, speakers.is_person) or g.first_mention(visible, speakers.is_speaker) or ""
-            confidence = 0.6
+            confidence = 0.4
         elif opens_paragraph and previous is not None and para > 0 and previous.statement.end >= paras[para - 1][0]:
-            mention, same_as, confidence = previous.mention, previous, 0.6  # a run of quotes after one tag
+            mention, same_as, confidence = previous.mention, previous, 0.4  # a run of quotes after one tag
         else:
             visible = g.mask_spans(lead, g.quote_spans(lead))
             mention = g.first_mention(visible, speakers.is_person) or g.first_mention(visible, speakers.is_speaker) or ""
+            confidence = 0.6
         if not _worth_keeping(text, quote, start, end, mention):
             continue
         statement = Statement(article=article.id, speaker="", speaker_mention=mention.strip(), text=text[start:end],

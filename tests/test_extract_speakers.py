@@ -1,0 +1,57 @@
+"""Speaker resolution: dated roles on handover days and months, and the speaker confidence.
+Texts are written for the tests; the registry actors are the project's own (configs/actors.yaml)."""
+
+from __future__ import annotations
+
+import pytest
+
+from stance.extract import Extractor, finish
+from stance.records import Article
+from stance.speakers import UNKNOWN, ArticleSpeakers, load_registry
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return load_registry()
+
+
+@pytest.mark.parametrize("date,expected", [
+    ("2025-01-19", "Joe Biden"),
+    ("2025-01-20", "Donald Trump"),  # the role passes to the successor on the day he takes it
+    ("2025-01-21", "Donald Trump"),
+    ("2025-01", None),  # the month spans the handover: ambiguous without context
+    ("2021", None),
+])
+def test_role_holder_on_handover_dates(registry, date, expected):
+    assert registry.holder("US president", date) == expected
+
+
+@pytest.mark.parametrize("date", ["2025-01", "2021"])
+def test_a_named_holder_settles_a_role_within_a_handover_period(registry, date):
+    text = "Joe Biden met the harbour board. Later the US president spoke about ferries."
+    assert ArticleSpeakers(registry, text, date).resolve("the US president") == "Joe Biden"
+    assert ArticleSpeakers(registry, "The harbour board met.", date).resolve("the US president") == UNKNOWN
+
+
+def test_speaker_confidence_orders_the_evidence(registry):
+    text = ("“The pier will reopen in May,” Odile Brandt said.\n\n"
+            "“We have the money,” she added.\n\n"
+            "“Nobody can stop it.”\n\n"
+            "The debate went on.\n\n"
+            "“The fishermen were never asked,” a voice from the back of the hall.")
+    article = Article(id="t", text=text, content_hash="h", date="2031-11-04", date_precision="day")
+    statements = finish(Extractor(registry).extract(article), article)
+    by_text = {s.text: s for s in statements}
+    named, pronoun, run = (by_text["The pier will reopen in May"], by_text["We have the money"],
+                           by_text["Nobody can stop it."])
+    assert named.speaker == pronoun.speaker == run.speaker == "Odile Brandt"
+    assert named.speaker_confidence > pronoun.speaker_confidence > run.speaker_confidence > 0
+    unknown = [s for s in statements if s.speaker == UNKNOWN]
+    assert all(s.speaker_confidence == 0.0 for s in unknown)
+
+
+def test_old_statement_rows_load_without_a_confidence():
+    from stance.records import Statement
+    row = {"article": "a", "speaker": "x", "speaker_mention": "x", "text": "t", "kind": "direct", "start": 0,
+           "end": 1, "context": "t"}
+    assert Statement(**row).speaker_confidence == 1.0
