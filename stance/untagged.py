@@ -6,6 +6,7 @@ confidence, and stays `unknown` when the context names nobody."""
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+import re
 from typing import Optional
 
 from stance import grammar as g
@@ -44,7 +45,8 @@ def untagged_quotes(article, text, quotes, sentences, paras, found, speakers) ->
             mention, same_as, confidence = previous.mention, previous, 0.4  # a run of quotes after one tag
         else:
             visible = g.mask_spans(lead, g.quote_spans(lead))
-            mention = g.first_mention(visible, speakers.is_person) or g.first_mention(visible, speakers.is_speaker) or ""
+            mention = _last_subject(visible, speakers) or g.first_mention(visible, speakers.is_person) \
+                or g.first_mention(visible, speakers.is_speaker) or ""
             confidence = 0.6
         if not _worth_keeping(text, quote, start, end, mention):
             continue
@@ -56,6 +58,27 @@ def untagged_quotes(article, text, quotes, sentences, paras, found, speakers) ->
         starts.insert(index, start)
         ordered.insert(index, result[-1])
     return result
+
+
+_NOT_A_VERB = {"of", "and", "or", "for", "to", "in", "on", "at", "with", "by", "from", "the", "a", "an", "who", "which",
+               "that", "as", "after", "before", "during", "since", "while", "than", "over", "into", "about", "is"}
+
+
+def _last_subject(visible: str, speakers) -> Optional[str]:
+    """The mention nearest the quotation that stands as a subject (a lower-case verb follows it):
+    "After Jane Doe spoke, Odile Brandt shot back, “…”" gives Odile Brandt."""
+    found = None
+    for match in re.finditer(r"\b(?:[Hh]e|[Ss]he)\b|" + g.NAME_RUN.pattern, visible):
+        following = re.match(r"\s+(?:also\s+|then\s+)?([a-z][\w’'-]*)", visible[match.end():])
+        if not following or following.group(1) in _NOT_A_VERB:
+            continue
+        words = match.group(0).split()
+        while words and words[0].lower() in g.SENTENCE_STARTERS | set(g.WEEKDAYS) | g.MONTHS:
+            words.pop(0)
+        candidate = " ".join(words)
+        if candidate and not candidate.endswith(("’s", "'s")) and speakers.is_person(candidate):
+            found = candidate
+    return found
 
 
 def _worth_keeping(text: str, quote, start: int, end: int, mention: str) -> bool:

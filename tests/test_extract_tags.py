@@ -87,3 +87,8 @@ def test_tag_view_keeps_offsets():
     text = "said Sen. Odile Brandt (G-N.C.) on Monday"
     view = tag_view(text)
     assert len(view) == len(text) and "(" not in view and "Sen " in view
+
+
+def test_untagged_quotation_goes_to_the_subject_nearest_it(extract):
+    s, = extract("After Jane Castell criticised the toll, Odile Brandt shot back, “Nobody pays twice for one road.”")
+    assert (s.speaker, s.text) == ("Odile Brandt", "Nobody pays twice for one road.")
