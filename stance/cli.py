@@ -89,6 +89,7 @@ PathsArg = Annotated[list[Path], typer.Argument(help="Article files or directori
 ManifestOpt = Annotated[Optional[Path], typer.Option("--manifest", help="JSONL of per-article metadata (article, date, date_precision, source, title, url).")]
 SkipBadOpt = Annotated[bool, typer.Option("--skip-bad", help="Skip unreadable or malformed items and list them in the summary instead of stopping.")]
 ConfigOpt = Annotated[Optional[Path], typer.Option("--config", help="Project config: labels, actors, training settings (default: ./stance.yaml when present, else the config shipped with stance; see `stance init`).")]
+BudgetOpt = Annotated[float, typer.Option("--time-budget", min=0, help="Seconds allowed to extract one article; a slower one is skipped and listed in the summary (0: no limit).")]
 
 
 def _print_corpus_notes(corpus) -> None:
@@ -135,6 +136,7 @@ def extract_command(
     out: Annotated[Optional[Path], typer.Option("--out", help="Write statements as JSONL here (default: standard output).")] = None,
     skip_bad: SkipBadOpt = False,
     config: ConfigOpt = None,
+    time_budget: BudgetOpt = 10.0,
 ) -> None:
     """Find attributed statements and their speakers; one JSON object per statement."""
     from stance.corpus import CorpusReader
@@ -146,7 +148,8 @@ def extract_command(
         check_output_file(out, "--out", "the statements")
     registry = load_registry(load_project(config).actors_path)
     corpus = CorpusReader(paths, manifest=manifest, skip_bad=skip_bad)  # streamed: one article at a time
-    count = extract_articles(corpus, out, progress=out is not None, registry=registry)
+    count = extract_articles(corpus, out, progress=out is not None, registry=registry, budget_s=time_budget,
+                             skipped=corpus.skipped)
     _print_corpus_notes(corpus)
     err_console.print(f"{corpus.read} articles read, {len(corpus.skipped)} skipped, {count} statements found"
                       + (f" -> {out}" if out else ""), highlight=False)
@@ -154,18 +157,29 @@ def extract_command(
 
 @evaluate_app.command("extraction")
 def evaluate_extraction_command(
-    paths: Annotated[Optional[list[Path]], typer.Argument(help="Articles the gold labels refer to (default: ./seeds/, else the seeds shipped with stance).")] = None,
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="Articles the gold labels refer to (default: ./seeds/, else the seeds shipped with stance; not with --polnear).")] = None,
     gold: Annotated[Optional[Path], typer.Option("--gold", help="Gold statements JSONL (article, speaker, text; default: labels.jsonl of the default seeds).")] = None,
     manifest: ManifestOpt = None,
+    polnear: Annotated[Optional[Path], typer.Option("--polnear", help="Score on a PolNeAR export directory (articles.jsonl + attributions.jsonl) instead, with its judging definitions.")] = None,
+    split: Annotated[str, typer.Option("--split", help="With --polnear: the split to score, dev or train.")] = "dev",
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Write the full report (figures, misses, false positives) as JSON here.")] = None,
+    with_text: Annotated[bool, typer.Option("--with-text", help="With --polnear: keep article excerpts in the JSON (offsets only by default, so the file can be shared).")] = False,
     show_errors: Annotated[bool, typer.Option("--errors/--no-errors", help="List misses, false positives and wrong speakers.")] = True,
+    time_budget: BudgetOpt = 10.0,
 ) -> None:
-    """Score the extractor: statement precision, recall, F1 and speaker accuracy."""
+    """Score the extractor: statement precision, recall, F1 and speaker accuracy (or PolNeAR's figures)."""
     from stance.corpus import load_corpus
-    from stance.extraction_eval import evaluate_extraction, to_markdown
+    from stance.extraction_eval import evaluate_extraction, evaluate_polnear, polnear_summary, to_markdown
 
     if json_path is not None:
         check_output_file(json_path, "--json", "the report")
+    if polnear is not None:
+        if paths or gold or manifest:
+            raise StanceError("--polnear reads the export's own articles and attributions; "
+                              "give no article paths, --gold or --manifest with it")
+        report = evaluate_polnear(polnear, split, json_path, with_text, budget_s=time_budget)
+        typer.echo(polnear_summary(report, limit=20 if show_errors else 0))
+        return
     if not paths or gold is None:  # the checkout's (or current folder's) seeds, else the shipped copy
         from stance.home import resource
 

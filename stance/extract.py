@@ -343,8 +343,12 @@ def _nearby_person(text, start, stop, speakers) -> Optional[str]:
 
 
 def extract_articles(articles: list[Article], out=None, progress: bool = False,
-                     registry: Optional[ActorRegistry] = None) -> int:
-    """Extract statements from articles into a JSONL file (written atomically) or stdout."""
+                     registry: Optional[ActorRegistry] = None, budget_s: Optional[float] = None,
+                     skipped: Optional[list[str]] = None) -> int:
+    """Extract statements from articles into a JSONL file (written atomically) or stdout.
+
+    With `budget_s`, an article over that many seconds is skipped and its reason added to `skipped`.
+    """
     import json
     import sys
     from dataclasses import asdict
@@ -352,7 +356,8 @@ def extract_articles(articles: list[Article], out=None, progress: bool = False,
 
     from rich.progress import track
 
-    extractor = Extractor(registry)
+    from stance.timebudget import extract_within_budget
+
     items = track(articles, description="Extracting", transient=True) if progress else articles
     target = Path(out).with_name(Path(out).name + ".part") if out else None
     if target:
@@ -360,8 +365,8 @@ def extract_articles(articles: list[Article], out=None, progress: bool = False,
     handle = target.open("w", encoding="utf-8") if target else sys.stdout
     count = 0
     try:
-        for article in items:
-            for statement in finish(extractor.extract(article), article):
+        for article, statements in extract_within_budget(items, skipped if skipped is not None else [], budget_s, registry):
+            for statement in statements:
                 handle.write(json.dumps(asdict(statement), ensure_ascii=False) + "\n")
                 count += 1
     except BaseException:  # an error or Ctrl-C leaves no half-written file behind

@@ -149,3 +149,57 @@ def to_markdown(report: dict, show_errors: bool = True) -> str:
             for wrong in row["wrong_speakers"]:
                 lines.append(f"- wrong speaker {row['article']}: {wrong['predicted']!r} for {wrong['gold']!r}: {wrong['text'][:80]!r}")
     return "\n".join(lines)
+
+
+# --- a PolNeAR export (real news by others), scored with the project's judging definitions ----------
+def evaluate_polnear(directory: Path, split: str = "dev", json_path: Optional[Path] = None, with_text: bool = False,
+                     budget_s: Optional[float] = None) -> dict:
+    """Run the extractor on one split of a PolNeAR export and score it (see stance.extraction_polnear).
+
+    Articles are cleaned as `stance extract` cleans them; an article over the time
+    budget counts as one with no statements and is listed under `skipped`.
+    """
+    from dataclasses import asdict
+
+    from stance.corpus import METADATA_FIELDS, make_article
+    from stance.extraction_polnear import load_export, score_export, write_report
+    from stance.timebudget import extract_within_budget
+
+    export = load_export(directory, split)
+    articles = [make_article(a, row["text"], f"{Path(directory) / 'articles.jsonl'}", {k: row.get(k) for k in METADATA_FIELDS})
+                for a, row in export.articles.items()]
+    skipped: list[str] = []
+    predicted = [asdict(s) for _, statements in extract_within_budget(articles, skipped, budget_s) for s in statements]
+    report = score_export(predicted, export)
+    report["skipped"] = skipped
+    if json_path:
+        write_report(report, json_path, with_text)
+    return report
+
+
+def polnear_summary(report: dict, limit: int = 20) -> str:
+    """The figures, then the first `limit` misses, false positives and wrong speakers with short excerpts."""
+    def cut(text: Optional[str], size: int = 90) -> str:
+        text = " ".join(str(text or "").split())
+        return repr(text if len(text) <= size else text[: size - 1] + "…")
+
+    def where(item: dict) -> str:
+        return f"{item['article']} {item['start']}-{item['end']}"
+
+    r = report
+    lines = [
+        f"PolNeAR {r['split']}: {r['articles']} articles, {r['attributions']} attributions",
+        f"direct recall        {r['direct_recall']:.3f}  ({r['direct_matched']} of {r['direct_gold']} quoted attributions)",
+        f"precision            {r['precision_vs_all_attributions']:.3f}  ({r['pred_matched']} of {r['pred']} statements overlap an attribution)",
+        f"named-speaker acc.   {r['named_speaker_acc']:.3f}  ({r['named_speaker_correct']} of {r['named_speaker_n']} matched, named sources)",
+        f"indirect saying rec. {r['indirect_saying_recall']:.3f}  ({r['indirect_saying_matched']} of {r['indirect_saying_gold']} unquoted, cue a verb of saying)",
+    ]
+    lines += [f"skipped {reason}" for reason in r.get("skipped", [])]
+    sections = [("miss", r["misses"], lambda m: f"{cut(m.get('source_text'), 30)}: {cut(m.get('text'))}"),
+                ("false positive", r["false_positives"], lambda p: f"{p.get('speaker')!r}: {cut(p.get('text'))}"),
+                ("wrong speaker", r["wrong_speakers"],
+                 lambda w: f"{w['predicted'].get('speaker')!r} for {cut(w.get('source_text'), 40)}: {cut(w.get('text'), 70)}")]
+    for name, items, show in sections:
+        lines.append(f"{len(items)} {name}{'es' if name == 'miss' else 's'}" + (f" (first {limit}):" if len(items) > limit else ":"))
+        lines += [f"- {where(item)} {show(item)}" for item in items[:limit]]
+    return "\n".join(lines)
