@@ -200,6 +200,9 @@ def polnear_summary(report: dict, limit: int = 20) -> str:
                 ("wrong speaker", r["wrong_speakers"],
                  lambda w: f"{w['predicted'].get('speaker')!r} for {cut(w.get('source_text'), 40)}: {cut(w.get('text'), 70)}")]
     for name, items, show in sections:
-        lines.append(f"{len(items)} {name}{'es' if name == 'miss' else 's'}" + (f" (first {limit}):" if len(items) > limit else ":"))
+        heading = f"{len(items)} {name}{'es' if name == 'miss' else 's'}"
+        if limit and items:
+            heading += f" (first {limit}):" if len(items) > limit else ":"
+        lines.append(heading)
         lines += [f"- {where(item)} {show(item)}" for item in items[:limit]]
     return "\n".join(lines)
