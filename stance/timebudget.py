@@ -35,6 +35,16 @@ def _context():
 
 def _serve(conn, registry) -> None:
     """Worker loop: extract each article received and send back its finished statements."""
+    try:
+        _serve_until_closed(conn, registry)
+    except KeyboardInterrupt:  # Ctrl-C reaches the whole process group: the parent stops the run, quietly
+        try:
+            conn.send(("interrupted", None))
+        except (BrokenPipeError, OSError):
+            pass
+
+
+def _serve_until_closed(conn, registry) -> None:
     from stance.extract import Extractor, finish
 
     try:
@@ -99,6 +109,9 @@ class BudgetedExtractor:
         except (EOFError, OSError):
             self._stop(kill=True)
             raise ArticleSkipped(f"{describe(article)}: the extraction worker died on it") from None
+        if status == "interrupted":
+            self._stop(kill=True)
+            raise KeyboardInterrupt
         if status == "error":
             raise ArticleSkipped(f"{describe(article)}: extraction failed ({value})")
         return value
@@ -123,8 +136,10 @@ class BudgetedExtractor:
             status, value = parent.recv()
         except EOFError:
             status, value = "error", "the extraction worker died while loading the actor registry"
-        if status == "error":
+        if status != "ready":
             self._stop(kill=True)
+            if status == "interrupted":
+                raise KeyboardInterrupt
             raise StanceError(value)
 
     def _stop(self, kill: bool) -> None:
