@@ -146,7 +146,7 @@ class Extractor:
             tag = lead or trail
             previous = found[-1] if found else None
             continues = previous is not None and previous.statement.kind == "direct" and (
-                (tag is None and not text[previous.tag_end:quote.open].strip(" \t,;.:") and g.starts_sentence(text, quote.open))
+                (tag is None and not text[previous.tag_end:quote.open].strip(" \n\t,;.:") and g.starts_sentence(text, quote.open))
                 or (tag is not None and tag[3] and previous.tag_end >= sentence[0]))
             if continues:  # the same utterance, split around its tag ("X," he said. "Y.")
                 previous.statement = replace(previous.statement, end=inner_end, text=text[previous.statement.start:inner_end])

@@ -36,6 +36,7 @@ def test_a_named_holder_settles_a_role_within_a_handover_period(registry, date):
 def test_speaker_confidence_orders_the_evidence(registry):
     text = ("“The pier will reopen in May,” Odile Brandt said.\n\n"
             "“We have the money,” she added.\n\n"
+            "She said the council would vote on Friday.\n\n"
             "“Nobody can stop it.”\n\n"
             "The debate went on.\n\n"
             "“The fishermen were never asked,” a voice from the back of the hall.")

@@ -53,13 +53,19 @@ def test_remarks_as_a_noun_is_no_tag(extract):
     assert all(s.speaker_mention != "The" for s in statements)
 
 
-def test_a_run_of_quote_paragraphs_after_one_tag(extract):
-    text = ("“The pier will reopen in May,” Odile Brandt said.\n\n"
+def test_a_quote_paragraph_after_a_report_shares_its_speaker(extract):
+    text = ("Odile Brandt said the pier would reopen in May.\n\n"
             "“Nobody should doubt that we have the money for it.”\n\nThe council meets on Friday.")
     statements = extract(text)
-    assert said(statements) == [("Odile Brandt", "The pier will reopen in May"),
+    assert said(statements) == [("Odile Brandt", "the pier would reopen in May"),
                                 ("Odile Brandt", "Nobody should doubt that we have the money for it.")]
     assert statements[1].speaker_confidence < statements[0].speaker_confidence
+
+
+def test_a_quote_paragraph_right_after_a_tagged_quote_continues_it(extract):
+    text = "“The pier will reopen in May,” Odile Brandt said.\n\n“Nobody should doubt that we have the money.”"
+    s, = extract(text)
+    assert s.speaker == "Odile Brandt" and s.text.endswith("we have the money.")
 
 
 def test_quotation_in_a_sentence_without_a_reporting_verb(extract):
