@@ -141,7 +141,7 @@ def _sort_key(bounds: Optional[tuple[date, date]]) -> tuple:
 def _probs(row: dict, kind: str) -> dict:
     probs = row.get(f"{kind}_probs") or {}
     label = row.get(kind) or NONE_LABEL
-    if not probs:
+    if not probs or (kind == "target" and row.get("off_target")):  # the relevance gate's none is not a vote
         return {label: 1.0}
     return {str(k): float(v) for k, v in probs.items()}
 

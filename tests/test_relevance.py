@@ -200,3 +200,17 @@ def test_evaluate_offtopic_on_a_small_invented_corpus(tmp_path):
     assert "given a target:" in result.output
     bad = runner.invoke(app, ["evaluate", "offtopic", "--polnear", str(folder), "--split", "test", "--model", str(trained_tiny())])
     assert bad.exit_code == 1 and "no article with split 'test'" in bad.output
+
+
+def test_an_off_target_statement_never_votes_its_utterance_into_a_position():
+    from stance.aggregate import aggregate
+
+    base = {"speaker": "Ann Lee", "date": "2024-05-02", "date_precision": "day", "stance": "none",
+            "stance_probs": {"support": 0.7, "none": 0.3}}
+    rows = [dict(base, statement_id=1, article="a1", text="The school levy will pass by ten points.", target="none",
+                 target_probs={"NATO": 0.8, "none": 0.2}, off_target=True),
+            dict(base, statement_id=2, article="a2", text="The school levy will pass by ten points.", target="none",
+                 target_probs={"NATO": 0.7, "none": 0.3}, off_target=True)]
+    result = aggregate(rows)
+    assert result["positions"] == [] and [u["target"] for u in result["no_target"]] == ["none"]
+    assert len(result["no_target"][0]["sources"]) == 2  # still merged as one utterance reported twice
