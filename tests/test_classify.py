@@ -40,7 +40,10 @@ def test_accepts_statement_records():
     st = Statement(article="a", speaker="X", speaker_mention="X", text="We fully stand behind the alliance.",
                    kind="direct", start=0, end=10, context="X said: We fully stand behind the alliance.")
     (pred,) = clf.predict([st])
-    assert pred.target in clf.targets
+    (as_dict,) = clf.predict([{"speaker": "X", "text": st.text, "context": st.context}])
+    assert pred == as_dict  # a Statement is read as its fields: speaker, text and context
+    (no_context,) = clf.predict([{"speaker": "X", "text": st.text}])
+    assert no_context.stance_probs != pred.stance_probs  # ...the context among them
 
 
 def test_predict_cli_adds_labels(tmp_path):
@@ -51,8 +54,16 @@ def test_predict_cli_adds_labels(tmp_path):
     assert result.exit_code == 0, result.output
     got = [json.loads(line) for line in out.read_text().splitlines()]
     assert [g["id"] for g in got] == [1, 2]
-    for g in got:
-        assert {"target", "stance", "target_probs", "stance_probs", "model_id"} <= set(g)
+    from stance.classify import load_classifier
+
+    clf = load_classifier(trained_tiny())
+    expected = clf.predict(rows)
+    for g, row, p in zip(got, rows, expected):
+        assert {k: g[k] for k in row} == row  # the input row is kept as it was
+        assert (g["target"], g["stance"], g["target_probs"], g["stance_probs"]) == \
+            (p.target, p.stance, p.target_probs, p.stance_probs)  # each row gets its own labels
+        assert g["model_id"] == clf.model_id and g["model_id"].startswith("model@")
+    assert got[0]["stance"] == "doubt"  # "I seriously doubt ..." is the toy set's doubt pattern
 
 
 def test_predict_missing_model_dir(tmp_path):
@@ -76,10 +87,38 @@ def test_predict_jsonl_without_text(tmp_path):
     assert "in.jsonl:2: no 'text' field" in result.output
 
 
-def test_int8_only_when_measured_equal():
-    meta = json.loads((trained_tiny() / "stance_model.json").read_text())
+def _is_int8(classifier) -> bool:
+    from torch.ao.nn.quantized.dynamic import Linear as DynamicInt8Linear
+
+    return any(isinstance(m, DynamicInt8Linear) for m in classifier.model.modules())
+
+
+def test_int8_only_when_measured_equal(tmp_path, monkeypatch):
+    import shutil
+
+    from stance import train as train_module
+    from stance.classify import load_classifier
+    from stance.config import load_train_config
+
+    # a model whose int8 copy changed an argmax on the training data: saved and loaded as fp32
+    monkeypatch.setattr(train_module, "int8_agreement", lambda *a, **k: 0.96)
+    data = write_jsonl(tmp_path / "toy.jsonl", toy_rows())
+    meta = train_module.train(load_train_config(tiny_config(tmp_path)), tmp_path / "m", data=[data], progress=False)
+    assert meta["int8_equal"] is False
+    assert json.loads((tmp_path / "m" / "metrics.json").read_text())["int8_argmax_agreement"] == 0.96
+    assert not _is_int8(load_classifier(tmp_path / "m"))
+    assert _is_int8(load_classifier(tmp_path / "m", int8=True))  # the caller can still ask for it
+    # the saved flag alone decides on load
+    flipped = tmp_path / "flipped"
+    shutil.copytree(tmp_path / "m", flipped)
+    (flipped / "stance_model.json").write_text(json.dumps({**meta, "int8_equal": True}))
+    assert _is_int8(load_classifier(flipped))
+    assert not _is_int8(load_classifier(flipped, int8=False))
+    # the shared tiny model, measured for real
     metrics = json.loads((trained_tiny() / "metrics.json").read_text())
-    assert meta["int8_equal"] == (metrics["int8_argmax_agreement"] == 1.0)
+    tiny_meta = json.loads((trained_tiny() / "stance_model.json").read_text())
+    assert tiny_meta["int8_equal"] is (metrics["int8_argmax_agreement"] == 1.0)
+    assert _is_int8(load_classifier(trained_tiny())) is tiny_meta["int8_equal"]
 
 
 def test_evaluate_model_cli(tmp_path):
