@@ -181,6 +181,38 @@ def load_labels(path: Path = DEFAULT_LABELS) -> LabelSet:
     return labels_from_dict(load_yaml(path), str(path))
 
 
+_KINDS = {"str": "a string", "int": "a whole number", "float": "a number", "bool": "true or false",
+          "list[str]": "a list of file paths"}
+_NON_NEGATIVE = ("weight_decay", "warmup_ratio", "seed", "threads")
+
+
+def _check_field_types(config) -> None:
+    """Every setting has the type its field declares (a YAML `yes`, `"2"` or `[..]` in the wrong place
+    fails here, naming the key, instead of deep inside training); numbers that count or weigh are >= 0."""
+    for f in fields(config):
+        value, kind = getattr(config, f.name), str(f.type)
+        if kind == "bool":
+            ok = isinstance(value, bool)
+        elif kind == "int":
+            ok = isinstance(value, int) and not isinstance(value, bool)
+        elif kind == "float":
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        elif kind == "str":
+            ok = isinstance(value, str) and bool(value.strip())
+        elif kind == "list[str]":
+            ok = isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
+        else:
+            continue
+        if not ok:
+            raise StanceError(f"config: {f.name} must be {_KINDS[kind]}{' (not empty)' if kind == 'str' else ''}, "
+                              f"found {value!r}")
+    for name in _NON_NEGATIVE:
+        if getattr(config, name) < 0:
+            raise StanceError(f"config: {name} must be >= 0, found {getattr(config, name)!r}")
+    if config.warmup_ratio >= 1:
+        raise StanceError(f"config: warmup_ratio must be a share of the steps in [0, 1), found {config.warmup_ratio!r}")
+
+
 @dataclass
 class TrainConfig:
     """Settings for `stance train`; every key of the YAML must be a field here."""
@@ -223,6 +255,7 @@ class TrainConfig:
             raise StanceError(f"config: tfidf_weight must be a number in [0, 1), found {self.tfidf_weight!r}")
         if isinstance(self.data, str):
             self.data = [self.data]
+        _check_field_types(self)
 
     def resolve(self, value: str) -> Path:
         """A path from the config: absolute, or the first that exists of (the config file's folder,
