@@ -23,11 +23,36 @@ UNKNOWN_SPEAKER = "unknown"
 NONE_LABEL = "none"
 STANCE_ORDER = ("support", "conditional", "doubt", "none")  # display order; other labels follow
 
-MERGE_THRESHOLD = 0.8  # text similarity needed to merge two dated reports
-STRICT_THRESHOLD = 0.95  # needed to merge an undated report with a dated one
-MAX_DAYS = 3  # dated reports merge when their dates are at most this many days apart
-MIN_EXCERPT_TOKENS = 5  # a shorter excerpt must have this many words to count as contained
-MIN_BLOCK_TOKENS = 3  # matching runs shorter than this do not count towards containment
+# Text similarity needed to merge two dated reports. Outlets re-punctuate, re-quote and trim one line,
+# keeping its words and their order; two different sentences of one speaker share topic words at most.
+# On the seed articles' cross-article pairs by one speaker, reports of one line scored 0.8-1.0 and
+# different sentences 0.0-0.4 (besides two at 0.6-0.8, extraction spans that run past a quote).
+MERGE_THRESHOLD = 0.8
+# Needed to merge an undated report with a dated one: without a date nothing says it is the same
+# occasion, and politicians repeat a line for weeks, so only (near-)verbatim text counts.
+STRICT_THRESHOLD = 0.95
+# Dated reports merge when their dates are at most this many days apart: one remark is reported over a
+# news cycle (the day itself, next-day follow-ups, a weekend in between), while the same line said again
+# a week later is a new utterance, so a change of position keeps its date.
+MAX_DAYS = 3
+# A shorter quote counts as an excerpt of a longer one only from this many words: short fragments
+# ("we will see", "not at all") recur in unrelated quotes, five words in order rarely do by chance.
+MIN_EXCERPT_TOKENS = 5
+# Matching runs shorter than this do not count towards containment: single words and pairs ("of the")
+# match anywhere; runs of three or more words carry the quote.
+MIN_BLOCK_TOKENS = 3
+# Before the costly word-order comparison, a pair must share this share of the shorter one's distinct
+# words: quotes seldom repeat words, so a pair below it cannot reach MERGE_THRESHOLD.
+MIN_SHARED_WORDS = 0.5
+# For undated statements, a word found in more than this share of a speaker's clusters (and in more
+# than COMMON_WORD_MIN of them) is too common to narrow the search; only rarer words pick candidates.
+# A speed setting: a match is missed only when every word the two share is common, and when all of a
+# statement's words are common it is compared with every cluster.
+COMMON_WORD_SHARE = 1 / 20
+COMMON_WORD_MIN = 50
+# Summed probabilities are rounded to this many digits before the vote compares them: sums of the same
+# numbers in another order differ in the last bits, and the tie-break, not the input order, should decide.
+VOTE_DIGITS = 9
 
 _QUOTE_MAP = str.maketrans({
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'", "\u00b4": "'",
@@ -169,7 +194,7 @@ def _vote(members: list[dict], kind: str) -> tuple[str, float, dict]:
         for label, p in _probs(row, kind).items():
             totals[label] += p
         labels[row.get(kind) or NONE_LABEL] += 1
-    best = max(totals, key=lambda k: (round(totals[k], 9), labels[k], k))
+    best = max(totals, key=lambda k: (round(totals[k], VOTE_DIGITS), labels[k], k))
     n = len(members)
     return best, totals[best] / n, {k: round(v / n, 4) for k, v in totals.items()}
 
@@ -237,7 +262,7 @@ def _index_cluster(index: dict, cluster: dict, token_set: Optional[set] = None) 
 def _undated_candidates(index: dict, token_set: set, every: list[dict]) -> list[dict]:
     """Clusters sharing a not-too-common word with an undated statement (all of
     them when every word is common), so undated ones are not compared with all."""
-    limit = max(50, len(every) // 20)
+    limit = max(COMMON_WORD_MIN, int(len(every) * COMMON_WORD_SHARE))
     rare = [token for token in token_set if len(index.get(token, ())) <= limit]
     if not rare:
         return every
@@ -311,8 +336,8 @@ def merge_utterances(rows: Iterable[dict], *, threshold: float = MERGE_THRESHOLD
                     needed = threshold
                 else:
                     continue
-                if len(token_set & m_set) < 0.5 * min(len(token_set), len(m_set)):
-                    continue  # cheap pre-filter: too few shared words
+                if len(token_set & m_set) < MIN_SHARED_WORDS * min(len(token_set), len(m_set)):
+                    continue  # too few shared words to be worth the word-order comparison
                 score = _similarity(tokens, m_tokens)
                 if score >= needed and score > best_score:
                     best, best_score = cluster, score
