@@ -55,14 +55,27 @@ def test_reports_exist_and_parse(first_run):
     assert len(rows) == _store_counts(db)[1] > 50
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "<svg" in html and "http://" not in html and "https://" not in html
-    assert "Donald Trump" in (out / "report.md").read_text(encoding="utf-8")
-    assert positions
+    markdown = (out / "report.md").read_text(encoding="utf-8")
+    # every statement in the CSV carries the label the store holds for it
+    with sqlite3.connect(db) as con:
+        stored = {str(sid): (target, stance, model) for sid, target, stance, model in
+                  con.execute("SELECT statement, target, stance, model_id FROM predictions")}
+    assert {r["statement_id"]: (r["target"], r["stance"], r["model_id"]) for r in rows} == stored
+    assert positions["model_id"] == rows[0]["model_id"]
+    # each position counts its actor's utterances on its target, and quotes only statements of the store
+    assert positions["positions"]
+    texts = {r["text"] for r in rows}
+    for p in positions["positions"]:
+        utterances = {r["utterance_id"] for r in rows if r["speaker"] == p["actor"] and r["utterance_target"] == p["target"]}
+        assert sum(p["counts"].values()) == len(utterances), (p["actor"], p["target"])
+        assert all(e["quote"] in texts for e in p["evidence"])
+        assert p["actor"] in markdown and p["actor"] in html
 
 
 def test_trump_positions_cover_three_targets(first_run):
     _, _, out = first_run
     positions = json.loads((out / "positions.json").read_text(encoding="utf-8"))
-    entries = positions["positions"] if isinstance(positions, dict) else positions
+    entries = positions["positions"]
     trump_targets = {p["target"] for p in entries if p["actor"] == "Donald Trump"}
     assert {"Article 5", "NATO", "Japan treaty"} <= trump_targets
 
@@ -122,9 +135,15 @@ def test_report_rebuilds_from_store_with_filters(first_run, tmp_path):
                                  "--period", "year"])
     assert result.exit_code == 0, result.output
     positions = json.loads((out / "positions.json").read_text(encoding="utf-8"))
-    entries = positions["positions"] if isinstance(positions, dict) else positions
+    entries = positions["positions"]
     assert entries and {p["actor"] for p in entries} == {"Donald Trump"}
+    assert all(p["period"] == "undated" or len(p["period"]) == 4 for e in entries for p in e["periods"])  # --period year
 
 
 def test_default_config_is_valid_yaml():
-    assert yaml.safe_load((ROOT / "configs" / "default.yaml").read_text(encoding="utf-8"))["method"] == "finetune"
+    from stance.config import load_train_config
+
+    raw = yaml.safe_load((ROOT / "configs" / "default.yaml").read_text(encoding="utf-8"))
+    config = load_train_config(ROOT / "configs" / "default.yaml")  # the validation `stance train` runs
+    assert config.method == raw["method"] == "finetune"
+    assert all(config.resolve(p).is_file() for p in config.data)
