@@ -208,6 +208,8 @@ def evaluate_positions_command(
     from stance.evaluation_positions import evaluate_positions, to_markdown
 
     check_period(period)
+    if json_path is not None:
+        check_output_file(json_path, "--json", "the report")
     corpus = load_corpus(paths, manifest=manifest)
     classify, tool_rows = None, None
     if db is not None:
@@ -273,6 +275,8 @@ def agreement_command(
     from stance.project import load_project
     from stance.review.agreement import agreement, summary_lines
 
+    if json_path is not None:
+        check_output_file(json_path, "--json", "the report")
     report = agreement(first, second, load_project(config).labels())
     for line in summary_lines(report):
         typer.echo(line)
@@ -296,6 +300,7 @@ def export_command(
     from stance.export import export_network
     from stance.store import DEFAULT_DB
 
+    check_output_file(out, "--out", "the export")
     written = export_network(db or DEFAULT_DB, fmt, out, congruence_network=congruence, actor=actor, target=target,
                              since=since, until=until)
     typer.echo(f"wrote {written['count']} {written['unit']} from {written['utterances']} utterances to {written['path']}")
@@ -314,6 +319,7 @@ def review_queue_command(
     from stance.review.queue import build_queue, write_queue
     from stance.store import DEFAULT_DB
 
+    check_output_file(out, "--out", "the review queue")
     rows = build_queue(db or DEFAULT_DB, n)
     write_queue(rows, out)
     typer.echo(f"queued {len(rows)} statement(s) from {len({r['speaker'] for r in rows})} speaker(s) -> {out}")

@@ -101,14 +101,15 @@ def test_report_and_evaluate_outputs_checked(a_file, tmp_path, monkeypatch):
     assert f"--markdown {a_file / 'r.md'}: {a_file} is a file, not a folder" in output
 
 
-@pytest.mark.parametrize("args, option", [
-    (["evaluate", "positions", str(ARTICLE), "--gold", "g.jsonl", "--json", "{bad}"], "--json"),
-    (["agreement", "a.jsonl", "b.jsonl", "--json", "{bad}"], "--json"),
-    (["export", "--format", "dna", "--db", "none.db", "--out", "{bad}"], "--out"),
-    (["review", "queue", "--db", "none.db", "--out", "{bad}"], "--out"),
-    (["evaluate", "classifier", "--json", "{bad}"], "--json"),
+@pytest.mark.parametrize("args, option, work", [
+    (["evaluate", "positions", str(ARTICLE), "--gold", "g.jsonl", "--json", "{bad}"], "--json", "stance.corpus.load_corpus"),
+    (["agreement", "a.jsonl", "b.jsonl", "--json", "{bad}"], "--json", "stance.review.agreement.agreement"),
+    (["export", "--format", "dna", "--db", "none.db", "--out", "{bad}"], "--out", "stance.export.export_network"),
+    (["review", "queue", "--db", "none.db", "--out", "{bad}"], "--out", "stance.review.queue.build_queue"),
+    (["evaluate", "classifier", "--json", "{bad}"], "--json", "stance.evaluation_classifier.cross_validate"),
 ])
-def test_other_commands_check_their_output_first(a_file, args, option):
+def test_other_commands_check_their_output_first(a_file, monkeypatch, args, option, work):
+    monkeypatch.setattr(work, _never)
     bad = a_file / "out.x"
     output = _clean_failure(runner.invoke(app, [a.replace("{bad}", str(bad)) for a in args]))
     assert f"{option} {bad}: {a_file} is a file, not a folder" in output
