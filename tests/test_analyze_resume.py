@@ -36,37 +36,44 @@ def _statements(db: Path) -> int:
         return con.execute("SELECT COUNT(*) FROM statements").fetchone()[0]
 
 
+def _articles(db: Path) -> list[str]:
+    with sqlite3.connect(db) as con:
+        return [r[0] for r in con.execute("SELECT id FROM articles ORDER BY id")]
+
+
 def test_ctrl_c_mid_classification_keeps_batches_and_resumes(corpus, tmp_path, monkeypatch):
-    from stance import analyze as analyze_module
+    import stance.engine
     from stance.classify import Classifier, read_meta
 
     model_id = read_meta(trained_tiny())["model_id"]
-    monkeypatch.setattr(analyze_module, "PREDICT_BATCH", 5)
+    monkeypatch.setattr(stance.engine, "CHUNK", 1)  # one article per committed chunk
     real_predict, calls = Classifier.predict, []
 
-    def third_batch_interrupted(self, statements, *args, **kwargs):
+    def second_chunk_interrupted(self, statements, *args, **kwargs):
         calls.append(len(statements))
-        if len(calls) == 3:
+        if len(calls) == 2:
             raise KeyboardInterrupt
         return real_predict(self, statements, *args, **kwargs)
 
-    monkeypatch.setattr(Classifier, "predict", third_batch_interrupted)
+    monkeypatch.setattr(Classifier, "predict", second_chunk_interrupted)
     db, out = tmp_path / "s.db", tmp_path / "reports"
-    args = ["analyze", str(corpus), "--model", str(trained_tiny()), "--db", str(db), "--out", str(out)]
+    args = ["analyze", str(corpus), "--model", str(trained_tiny()), "--db", str(db), "--out", str(out), "--workers", "0"]
     result = runner.invoke(app, args)
     assert result.exit_code == 130, result.output
     assert "Traceback" not in result.output
     assert "run the same command again to resume" in result.output
-    total = _statements(db)
-    assert total > 10
-    assert _predictions(db) == {model_id: 10}  # the two finished batches were committed, the third was not
+    (first,) = _articles(db)  # the first chunk was committed with its predictions, the second not at all
+    assert _statements(db) == calls[0] > 0
+    assert _predictions(db) == {model_id: calls[0]}
     assert not out.exists()
 
     monkeypatch.setattr(Classifier, "predict", real_predict)
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert "2 unchanged" in result.output
-    assert f"0 found this run, {total - 10} labelled by {model_id}; {total} in the store" in result.output
+    assert "(1 new, 0 changed, 1 unchanged)" in result.output
+    total = _statements(db)
+    assert f"{total - calls[0]} found this run, {total - calls[0]} labelled by {model_id}; {total} in the store" in result.output
+    assert len(_articles(db)) == 2 and first in _articles(db)
     assert _predictions(db) == {model_id: total}
     positions = json.loads((out / "positions.json").read_text(encoding="utf-8"))
     assert positions["model_id"] == model_id
@@ -86,6 +93,7 @@ def test_new_model_relabels_the_store_through_analyze(corpus, tmp_path):
     result = runner.invoke(app, ["analyze", str(corpus), "--model", str(trained_tiny()), "--db", str(db), "--out", str(out)])
     assert result.exit_code == 0, result.output
     total = _statements(db)
+    assert _predictions(db) == {first_id: total}
     result = runner.invoke(app, ["analyze", str(corpus), "--model", str(second), "--db", str(db), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert f"0 found this run, {total} labelled by second@000000000000" in result.output
