@@ -80,7 +80,9 @@ def find_quotes(text: str, paras: list[tuple[int, int]]) -> list[Quote]:
             if open_at is None:
                 if char in "“\"" or (use_single and char in "‘'" and g.single_opens(text, i, start)):
                     open_at = i
-            elif char in "”\"" or (use_single and char in "’'" and g.single_closes(text, i, end)):
+            elif char in "”\"" or (use_single and char in "’'" and g.single_closes(text, i, end)) or (
+                    char == "“" and text[i - 1] in ",.?!" and (i + 1 == end or text[i + 1] in " \t")):
+                # an opening mark typed where the closing one belongs: `…,“ said Doe`
                 if text[open_at] in "‘'" and char not in "’'":
                     pass
                 else:
@@ -136,6 +138,11 @@ class Extractor:
             if text[quote.close - 1:quote.close] in ("?", "!") and after_sentence_end <= close_end:
                 # '"Why pay?" she asked.': the segmenter ends the sentence inside the quote; the tag follows
                 after_sentence_end = _sentence_end_after(sentences, close_end + len(text[close_end:]) - len(text[close_end:].lstrip(" ")))
+            elif text[quote.close - 1:quote.close] == "." and after_sentence_end <= close_end:
+                # '"We won." Doe said.': a bare tag as its own short sentence still attributes the quote
+                following = next_sentence_end(sentences, close_end)
+                if _bare_tag_sentence(text[close_end:following]):
+                    after_sentence_end = following
             for _ in range(3):  # "…," said Sen. Jane Doe: the segmenter may stop at "Sen."
                 if after_sentence_end >= after_limit or not ends_in_abbreviation(text[close_end:after_sentence_end]):
                     break
@@ -314,6 +321,15 @@ def extract_statements(articles: Iterable[Article], registry: Optional[ActorRegi
 
 
 # --- small helpers -------------------------------------------------------
+_BARE_TAG = re.compile(r"\s*(?:[A-Z][\w’'.-]*\s+){0,3}[A-Z][\w’'-]*\s+(?:said|says|added|wrote|tweeted|told reporters|"
+                       r"said in a statement)\s*[.]\s*$")
+
+
+def _bare_tag_sentence(sentence: str) -> bool:
+    """Whether a sentence is nothing but a named speaker and a saying verb ("Jane Doe said.")."""
+    return bool(_BARE_TAG.match(sentence))
+
+
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     """Shrink a span past surrounding spaces and separating punctuation."""
     while start < end and text[start] in " \n\t,;:—–-":

@@ -33,7 +33,7 @@ _ANY_VERB_TAG = re.compile(r"(" + _NAME + r"|[Hh]e|[Ss]he)\s+(?:then\s+|also\s+)
                            r"(?=\s*(?:[.,;:!?]|$)|\s+(?:and|as|to|in|at|on|before|after|while|with|from|back|"
                            r"during|of|about)\b)")
 # `Jane Doe, legal director of the Harbour Trust, said`: the name before a descriptive appositive.
-_APPOSITIVE = re.compile(r"\s*(" + _NAME + r")\s*,\s*(?:[a-z0-9]|[A-Z]\w*[’']s\s|(?:a|an|the|one|another)\s)"
+_APPOSITIVE = re.compile(r"\s*(?:[a-z]+\s+){0,3}?(" + _NAME + r")\s*,\s*(?:[a-z0-9]|[A-Z]\w*[’'](?:s\s|\s)|(?:a|an|the|one|another)\s)"
                          r"[^,;]{0,160},\s*")
 
 

@@ -39,16 +39,16 @@ def untagged_quotes(article, text, quotes, sentences, paras, found, speakers) ->
             # `X issued the following statement:` then the quotation in the next paragraph
             intro = text[_sentence_at(sentences, paras[para - 1][1] - 1)[0]:paras[para - 1][1]]
             visible = g.mask_spans(intro, g.quote_spans(intro))
-            mention = g.first_mention(visible, speakers.is_person) or g.first_mention(visible, speakers.is_speaker) or ""
+            mention = _first_plain(visible, speakers) or ""
             confidence = 0.4
         elif opens_paragraph and previous is not None and para > 0 and previous.statement.end >= paras[para - 1][0]:
             mention, same_as, confidence = previous.mention, previous, 0.4  # a run of quotes after one tag
         else:
             visible = g.mask_spans(lead, g.quote_spans(lead))
-            mention = _last_subject(visible, speakers) or g.first_mention(visible, speakers.is_person) \
-                or g.first_mention(visible, speakers.is_speaker) or ""
+            mention = _last_subject(visible, speakers) or _first_plain(visible, speakers) or ""
             confidence = 0.6
-        if not _worth_keeping(text, quote, start, end, mention):
+        named_nearby = mention or g.first_mention(g.mask_spans(lead, g.quote_spans(lead)), speakers.is_speaker)
+        if not _worth_keeping(text, quote, start, end, named_nearby or ""):
             continue
         statement = Statement(article=article.id, speaker="", speaker_mention=mention.strip(), text=text[start:end],
                               kind="direct", start=start, end=end, context="", date=article.date,
@@ -72,13 +72,41 @@ def _last_subject(visible: str, speakers) -> Optional[str]:
         following = re.match(r"\s+(?:also\s+|then\s+)?([a-z][\w’'-]*)", visible[match.end():])
         if not following or following.group(1) in _NOT_A_VERB:
             continue
+        before = re.search(r"\b([A-Za-z]+)\s+$", visible[:match.start()])
+        if before and before.group(1).lower() in _OBJECT_MARKERS:
+            continue  # "at a Las Vegas rally", "by Jane Doe": a name after a preposition is no subject
         words = match.group(0).split()
         while words and words[0].lower() in g.SENTENCE_STARTERS | set(g.WEEKDAYS) | g.MONTHS:
             words.pop(0)
         candidate = " ".join(words)
-        if candidate and not candidate.endswith(("’s", "'s")) and speakers.is_person(candidate):
+        if candidate and _plain(candidate) and speakers.is_person(candidate):
             found = candidate
     return found
+
+
+# Words after which a name is an object or part of a phrase, not the subject of the next verb.
+_OBJECT_MARKERS = {"a", "an", "at", "in", "of", "by", "from", "to", "for", "on", "about", "against", "over", "into",
+                   "than", "like", "via", "during", "under", "between", "among", "toward", "towards"}
+
+
+def _first_plain(visible: str, speakers) -> Optional[str]:
+    """The first person (else speaker) named in `visible`, preferring plain mentions over possessives and
+    headline capitals; those are still taken when nothing else is named ("Doe’s reply was: “…”")."""
+    for accept in (lambda m: _plain(m) and speakers.is_person(m), speakers.is_person,
+                   lambda m: _plain(m) and speakers.is_speaker(m), speakers.is_speaker):
+        mention = g.first_mention(visible, accept)
+        if mention:
+            return mention
+    return None
+
+
+def _plain(mention: str) -> bool:
+    """Whether a mention can name a speaker: not a possessive ("Doe’s", "Roses’") nor an all-capitals
+    headline run ("VOTERS WANT CHANGE")."""
+    words = mention.split()
+    if not words or mention.endswith(("’s", "'s", "’", "'")):
+        return False
+    return not (len(words) > 1 and all(w.isupper() for w in words if len(w) > 1))
 
 
 def _worth_keeping(text: str, quote, start: int, end: int, mention: str) -> bool:

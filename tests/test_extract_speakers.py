@@ -56,3 +56,46 @@ def test_old_statement_rows_load_without_a_confidence():
     row = {"article": "a", "speaker": "x", "speaker_mention": "x", "text": "t", "kind": "direct", "start": 0,
            "end": 1, "context": "t"}
     assert Statement(**row).speaker_confidence == 1.0
+
+
+def _speakers_of(registry, text):
+    article = Article(id="t", text=text, content_hash="h", date="2031-11-04", date_precision="day")
+    return {s.text: s.speaker for s in Extractor(registry).extract(article)}
+
+
+@pytest.mark.parametrize("text,quote,speaker", [
+    # a title's full stop in the tag: "Gov. Bart Mellon replied"
+    ("The ferry board met.\n\n“The harbour is going to win that one,” Gov. Bart Mellon replied.",
+     "The harbour is going to win that one", "Bart Mellon"),
+    # an initial inside a name before an appositive
+    ("The ferry board met.\n\n“The tide is turning for the pier,” J. Odile Brandt, director of the Harbour Trust, said.",
+     "The tide is turning for the pier", "J Odile Brandt"),
+    # a plural possessive in the appositive ("the Rosses’ lawyer")
+    ("The ferry board met.\n\n“The numbers put our campaign on pace,” Jane Roe, the Rosses’ campaign manager, said.",
+     "The numbers put our campaign on pace", "Jane Roe"),
+    # a lower-case description before the name and an appositive
+    ("The ferry board met.\n\n“We have had better meetings than this one,” harbour delegate Bill Eastwood, "
+     "wearing a yellow hat, said.", "We have had better meetings than this one", "Bill Eastwood"),
+    # an opening mark typed where the closing one belongs
+    ("The ferry board met.\n\n“It is unusual,“ said Tom Barley, a lawyer with the Harbour Trust.",
+     "It is unusual", "Tom Barley"),
+    # a bare tag as its own sentence after a quotation closed by a full stop
+    ("The ferry board met.\n\n“If you are listening, find the missing ferry tickets.” Odile Brandt said.",
+     "If you are listening, find the missing ferry tickets.", "Odile Brandt"),
+])
+def test_tag_shapes_after_a_quotation(registry, text, quote, speaker):
+    assert _speakers_of(registry, text)[quote] == speaker
+
+
+def test_untagged_quote_takes_the_sentence_subject_not_a_name_after_a_preposition(registry):
+    text = ("Odile Brandt spoke to the harbour board in May.\n\n"
+            "Brandt promised on Sunday at a Port Lenning rally to end “the wasteful ferry subsidy.”")
+    assert _speakers_of(registry, text)["the wasteful ferry subsidy."] == "Odile Brandt"
+
+
+def test_untagged_quote_prefers_a_named_person_to_a_headline_or_a_possessive(registry):
+    text = ("HARBOUR FEES RISE AGAIN - Odile Brandt: “The ferry fees will rise by a tenth next spring.”\n\n"
+            "Brandt’s reply to the board was: “We will not pay for the new pier.”")
+    speakers = _speakers_of(registry, text)
+    assert speakers["The ferry fees will rise by a tenth next spring."] == "Odile Brandt"
+    assert speakers["We will not pay for the new pier."] == "Odile Brandt"  # a possessive when nobody else is named
