@@ -69,7 +69,15 @@ def tree_rss(process: psutil.Process) -> int:
     return total
 
 
-def run_once(corpus: Path, engine: str, model: Path, work: Path, workers: str) -> dict:
+def _committed(db: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as con:
+            return con.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def run_once(corpus: Path, engine: str, model: Path, work: Path, workers: str, time_limit: float = 0) -> dict:
     db = work / f"{engine}.db"
     db.unlink(missing_ok=True)
     command = [str(Path(sys.executable).parent / "stance"), "analyze", str(corpus), "--model", str(model), "--db", str(db),
@@ -78,12 +86,25 @@ def run_once(corpus: Path, engine: str, model: Path, work: Path, workers: str) -
     start = time.monotonic()
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=work)
     watched = psutil.Process(process.pid)
-    peak = 0
+    peak, series, last_sample, stopped = 0, [], 0.0, False
     while process.poll() is None:
-        peak = max(peak, tree_rss(watched))
+        rss = tree_rss(watched)
+        peak = max(peak, rss)
+        now = time.monotonic() - start
+        if now - last_sample >= 10:  # memory against articles committed: flat means streaming works
+            series.append([round(now), _committed(db), round(rss / 2**20)])
+            last_sample = now
+        if time_limit and now > time_limit:  # a partial run: stop it (the store keeps what was committed)
+            for proc in watched.children(recursive=True) + [watched]:
+                proc.kill()
+            stopped = True
+            break
         time.sleep(0.5)
     wall = time.monotonic() - start
     out, err = process.communicate()
+    if stopped:
+        return {"stopped_after_s": round(wall), "articles_committed": _committed(db), "peak_rss_mb": round(peak / 2**20),
+                "series_s_articles_rss_mb": series}
     if process.returncode != 0:
         raise SystemExit(f"stance analyze failed ({engine}): {err[-2000:]}")
     with sqlite3.connect(db) as con:
@@ -91,7 +112,8 @@ def run_once(corpus: Path, engine: str, model: Path, work: Path, workers: str) -
         labels = con.execute("SELECT target, stance, COUNT(*) FROM predictions GROUP BY 1, 2 ORDER BY 1, 2").fetchall()
     return {"wall_s": round(wall, 1), "articles": articles, "statements": statements,
             "articles_per_s": round(articles / wall, 2), "statements_per_s": round(statements / wall, 1),
-            "peak_rss_mb": round(peak / 2**20), "labels": [list(r) for r in labels], "summary": out.strip().splitlines()[:2]}
+            "peak_rss_mb": round(peak / 2**20), "labels": [list(r) for r in labels], "summary": out.strip().splitlines()[:2],
+            "series_s_articles_rss_mb": series}
 
 
 def writer_ceiling(work: Path, articles: int = 2000, per_article: int = 20) -> dict:
@@ -131,6 +153,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=1, help="Runs per (size, engine); medians are reported.")
     parser.add_argument("--workers", default="", help="--workers for stance analyze (default: the engine's).")
     parser.add_argument("--polnear", type=Path, default=POLNEAR)
+    parser.add_argument("--time-limit", type=float, default=0,
+                        help="Stop each run after this many seconds and report memory against articles committed so far.")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "measurements" / "scale.json")
     args = parser.parse_args()
     rows = source_texts(args.polnear)
@@ -142,7 +166,14 @@ def main() -> None:
         for size in [int(s) for s in args.sizes.split(",")]:
             corpus = build_corpus(rows, size, work)
             for engine in args.engines.split(","):
-                runs = [run_once(corpus, engine, args.model.resolve(), work, args.workers) for _ in range(args.repeats)]
+                runs = [run_once(corpus, engine, args.model.resolve(), work, args.workers, args.time_limit)
+                        for _ in range(args.repeats)]
+                if "stopped_after_s" in runs[0]:
+                    results.append({"size": size, "engine": engine, "partial": True, **runs[0]})
+                    print(json.dumps({k: v for k, v in results[-1].items() if k != "series_s_articles_rss_mb"}), flush=True)
+                    args.out.parent.mkdir(parents=True, exist_ok=True)
+                    args.out.write_text(json.dumps(_report(args, rows, results, writer), indent=2) + "\n", encoding="utf-8")
+                    continue
                 median = {key: statistics.median(r[key] for r in runs)
                           for key in ("wall_s", "articles_per_s", "statements_per_s", "peak_rss_mb")}
                 entry = {"size": size, "engine": engine, "repeats": len(runs), **median,
@@ -159,7 +190,7 @@ def main() -> None:
 def _report(args, rows, results, writer) -> dict:
     ratios = {}
     for size in {r["size"] for r in results}:
-        by_engine = {r["engine"]: r for r in results if r["size"] == size}
+        by_engine = {r["engine"]: r for r in results if r["size"] == size and not r.get("partial")}
         if {"local", "ray"} <= set(by_engine):
             ratios[str(size)] = {
                 "ray_over_local_articles_per_s": round(by_engine["ray"]["articles_per_s"] / by_engine["local"]["articles_per_s"], 3),
