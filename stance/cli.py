@@ -394,7 +394,8 @@ def evaluate_classifier_command(
     config: ConfigOpt = None,
     data: Annotated[Optional[list[Path]], typer.Option("--data", help="Labelled JSONL file(s); default: the config's data (with --model: required).")] = None,
     cv: Annotated[str, typer.Option("--cv", help="Cross-validation scheme: 'event' = leave one event (articles sharing quotes) out.")] = "event",
-    methods: Annotated[str, typer.Option("--methods", help="Comma-separated methods to compare: majority, tfidf, setfit, finetune (finetune also reports finetune+tfidf when the config sets tfidf_weight).")] = "majority,tfidf,setfit,finetune",
+    methods: Annotated[str, typer.Option("--methods", help="Comma-separated methods to compare: majority, tfidf, setfit, finetune, embed (finetune and embed also report +tfidf when the config sets tfidf_weight).")] = "majority,tfidf,setfit,finetune",
+    seeds: Annotated[str, typer.Option("--seeds", help="Comma-separated training seeds; each trained method runs once per seed and the report gives medians and ranges (default: the config's seed).")] = "",
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Write the full report as JSON to this file.")] = None,
     markdown: Annotated[Optional[Path], typer.Option("--markdown", help="Write the report as Markdown to this file (default: print it).")] = None,
 ) -> None:
@@ -413,8 +414,12 @@ def evaluate_classifier_command(
             raise StanceError(f"--cv {cv!r} is not supported; expected 'event'")
         from stance.project import load_project
 
+        try:
+            seed_list = [int(x) for x in seeds.split(",") if x.strip()]
+        except ValueError:
+            raise StanceError(f"--seeds {seeds!r}: expected comma-separated whole numbers, e.g. 13,14,15") from None
         report = cross_validate(load_project(config).config, data, [m.strip() for m in methods.split(",") if m.strip()],
-                                log=lambda message: err_console.print(f"[dim]{escape(message)}[/dim]"))
+                                log=lambda message: err_console.print(f"[dim]{escape(message)}[/dim]"), seeds=seed_list)
     write_reports(report, json_path, markdown)
     if markdown is None:
         typer.echo(to_markdown(report))

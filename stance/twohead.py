@@ -48,14 +48,17 @@ class TwoHeadModel(PreTrainedModel):
             module.weight.data.normal_(mean=0.0, std=getattr(self.config, "initializer_range", 0.02))
             module.bias.data.zero_()
 
-    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, target_labels=None, stance_labels=None, **_):
+    def pool(self, input_ids, attention_mask, token_type_ids=None) -> torch.Tensor:
+        """The encoder's mean-pooled last hidden states (what both heads read)."""
         kwargs = {"input_ids": input_ids, "attention_mask": attention_mask}
         if token_type_ids is not None and getattr(self.config, "type_vocab_size", 0) > 1:
             kwargs["token_type_ids"] = token_type_ids
         hidden = self.encoder(**kwargs).last_hidden_state
         mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-        pooled = self.dropout(pooled)
+        return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+
+    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, target_labels=None, stance_labels=None, **_):
+        pooled = self.dropout(self.pool(input_ids, attention_mask, token_type_ids))
         target_logits = self.target_head(pooled)
         stance_logits = self.stance_head(pooled)
         loss = None

@@ -23,8 +23,10 @@ def test_trained_dir_describes_itself():
         assert (model / name).is_file(), name
     meta = json.loads((model / "stance_model.json").read_text())
     labels = load_labels()
-    assert meta["target_label2id"] == {n: i for i, n in enumerate(labels.target_names)}
-    assert meta["stance_id2label"]["0"] == labels.stance_names[0]
+    config = json.loads((model / "config.json").read_text())  # the one label-to-index map; the metadata keeps the label set
+    assert config["target_label2id"] == {n: i for i, n in enumerate(labels.target_names)}
+    assert config["stance_id2label"]["0"] == labels.stance_names[0]
+    assert meta["labels"] == labels.to_dict() and "target_label2id" not in meta
     assert meta["train_config"]["epochs"] == 12
     assert meta["data_fingerprint"]["rows"] == len(toy_rows(repeat=2))
     assert set(meta["base_model"]["sha256"]) >= {"model.safetensors", "tokenizer.json"}
@@ -85,7 +87,7 @@ def test_new_target_needs_only_config_and_examples(tmp_path):
                                  "--data", str(data), "--output", str(tmp_path / "m")])
     assert result.exit_code == 0, result.output
     meta = json.loads((tmp_path / "m" / "stance_model.json").read_text())
-    assert "Ukraine aid" in meta["target_label2id"]
+    assert "Ukraine aid" in meta["labels"]["targets"]
     assert meta["labels"]["targets"]["Ukraine aid"]["anchors"] == ["Ukrain*", "Kyiv"]  # the gate predicts with them
 
 
