@@ -80,11 +80,12 @@ def analyze(paths: list[Path], *, manifest: Optional[Path] = None, model_dir: Op
             db_path: Path = DEFAULT_DB, out_dir: Path = DEFAULT_OUT, skip_bad: bool = False, period: str = "month",
             progress: bool = True, log: Callable[[str], None] = print,
             project: Optional["Project"] = None, engine: str = "local", workers: Optional[int] = None,
-            ray_address: Optional[str] = None, reports: bool = True) -> AnalyzeSummary:
+            ray_address: Optional[str] = None, reports: bool = True,
+            device: str = "cpu") -> AnalyzeSummary:
     """Run the whole pipeline over `paths` and write the reports; returns a summary.
 
     `project` (stance.project.load_project) picks the default model and the actor registry;
-    None means the defaults shipped with stance.
+    None means the defaults shipped with stance. `device`: see stance.device (the ray engine loads on its workers' CPUs).
 
     `engine` is "local" (`workers` extraction processes; default: one per core
     beyond the first) or "ray" (Ray Data, at `ray_address` or a local Ray started
@@ -108,7 +109,7 @@ def analyze(paths: list[Path], *, manifest: Optional[Path] = None, model_dir: Op
 
     def classifier():
         if not loaded:
-            loaded.append(load_classifier(model_path))
+            loaded.append(load_classifier(model_path, device=device))
         return loaded[0]
 
     with Store(db_path) as store:

@@ -34,13 +34,16 @@ class Classifier:
     With a `lexical` model (TF-IDF + LR, see stance.lexical) and config.tfidf_weight > 0,
     the probabilities are the weighted average of the two models'. `temperature`
     ({"target": T, "stance": T}, fitted on held-out predictions at training) turns
-    that average p into p^(1/T), renormalised, so confidences mean what they say.
+    that average p into p^(1/T), renormalised, so confidences mean what they say; `prior`
+    (label factors, see embedhead.prior_factors) first moves the training data's class
+    shares to those expected in news.
     """
 
     def __init__(self, model, tokenizer, config, labels: LabelSet, model_id: str = "", threads: Optional[int] = None,
-                 lexical=None, temperature: Optional[dict] = None):
+                 lexical=None, temperature: Optional[dict] = None, prior: Optional[dict] = None):
         self.model = model
         self.temperature = dict(temperature) if temperature else None
+        self.prior = dict(prior) if prior else None  # task -> label -> factor, see embedhead.prior_factors
         self.lexical = lexical
         self.tokenizer = tokenizer
         self.config = config
@@ -65,10 +68,11 @@ class Classifier:
         sprobs = np.zeros((len(rows), len(self.stances)), dtype=np.float32)
         self.model.eval()
         with torch.inference_mode():
+            device = next(self.model.parameters(), torch.empty(0)).device
             for idx, batch in length_sorted_batches(self.tokenizer, features, batch_size):
-                out = self.model(**batch)
-                tprobs[idx] = torch.softmax(out.target_logits.float(), -1).numpy()
-                sprobs[idx] = torch.softmax(out.stance_logits.float(), -1).numpy()
+                out = self.model(**{k: v.to(device) for k, v in batch.items()})
+                tprobs[idx] = torch.softmax(out.target_logits.float(), -1).cpu().numpy()
+                sprobs[idx] = torch.softmax(out.stance_logits.float(), -1).cpu().numpy()
         weight = self.config.tfidf_weight if self.lexical is not None else 0.0
         if weight:
             from stance.traindata import joined_inputs
@@ -76,6 +80,11 @@ class Classifier:
             texts = joined_inputs(rows, self.config)
             tprobs = (1 - weight) * tprobs + weight * self.lexical.probabilities(texts, "target", self.targets)
             sprobs = (1 - weight) * sprobs + weight * self.lexical.probabilities(texts, "stance", self.stances)
+        if self.prior:
+            from stance.embedhead import apply_prior
+
+            tprobs = apply_prior(tprobs, self.prior.get("target"), self.targets)
+            sprobs = apply_prior(sprobs, self.prior.get("stance"), self.stances)
         if self.temperature:
             from stance.embedhead import apply_temperature
 
@@ -137,8 +146,12 @@ def read_meta(model_dir: Path) -> dict:
         raise StanceError(f"{meta_path}: unreadable model metadata ({exc}); expected the JSON written by `stance train`") from None
 
 
-def load_classifier(model_dir: Union[str, Path, None] = None, int8: Optional[bool] = None, threads: Optional[int] = None) -> Classifier:
-    """Load a directory written by `stance train`. int8=None: use int8 when training found it argmax-equal."""
+def load_classifier(model_dir: Union[str, Path, None] = None, int8: Optional[bool] = None, threads: Optional[int] = None,
+                    device: str = "cpu") -> Classifier:
+    """Load a directory written by `stance train`. int8=None: use int8 when training found it argmax-equal (CPU only).
+
+    `device`: cpu, cuda, mps or auto (see stance.device); the saved weights are float32 whatever they were trained on.
+    """
     if not model_dir:
         from stance.home import home_model_dir
 
@@ -159,8 +172,13 @@ def load_classifier(model_dir: Union[str, Path, None] = None, int8: Optional[boo
         labels = with_default_gate(labels)
     model = load_saved(str(model_dir))
     model.eval()
+    from stance.device import choose_device, place
+
+    chosen = choose_device(device)
     use_int8 = meta.get("int8_equal", False) if int8 is None else int8
-    if use_int8:
+    if chosen.name != "cpu":
+        model = place(model, chosen)  # int8 dynamic quantization is a CPU-only path
+    elif use_int8:
         model = quantize(model)
     tokenizer = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
     lexical = None
@@ -172,7 +190,7 @@ def load_classifier(model_dir: Union[str, Path, None] = None, int8: Optional[boo
                               "expected the TF-IDF model written by `stance train`")
         lexical = load_lexical(model_dir)
     return Classifier(model, tokenizer, config, labels, model_id=meta.get("model_id", model_dir.name),
-                      threads=threads or config.threads, lexical=lexical, temperature=meta.get("temperature"))
+                      threads=threads or config.threads, lexical=lexical, temperature=meta.get("temperature"), prior=meta.get("prior"))
 
 
 def predict_rows(rows: list[dict], classifier: Classifier, batch_size: int = 64) -> Iterable[dict]:
@@ -181,11 +199,11 @@ def predict_rows(rows: list[dict], classifier: Classifier, batch_size: int = 64)
         yield {**row, **asdict(pred)}
 
 
-def predict_file(input_path: Path, model_dir: Optional[Path], handle: IO[str], batch_size: int = 64) -> int:
+def predict_file(input_path: Path, model_dir: Optional[Path], handle: IO[str], batch_size: int = 64, device: str = "cpu") -> int:
     """Classify every statement of a JSONL file; write the labelled rows to handle."""
     from stance.records import write_jsonl
     from stance.traindata import read_statements
 
     rows = read_statements(Path(input_path))
-    classifier = load_classifier(model_dir)
+    classifier = load_classifier(model_dir, device=device)
     return write_jsonl(predict_rows(rows, classifier, batch_size), handle)

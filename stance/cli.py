@@ -113,6 +113,7 @@ def analyze_command(
     workers: Annotated[Optional[int], typer.Option("--workers", help="Extraction worker processes (local engine; default: cores - 1, at most 4) or Ray actors (ray engine; default: Ray's CPUs).")] = None,
     ray_address: Annotated[Optional[str], typer.Option("--ray-address", help="Ray cluster to use with --engine ray, e.g. ray://head:10001 (default: start a local Ray).")] = None,
     reports: Annotated[bool, typer.Option("--reports/--no-reports", help="Write the reports after storing (for very large stores, run `stance report` with filters instead).")] = True,
+    device: DeviceOpt = "auto",
 ) -> None:
     """Ingest, extract, classify, store and report: each actor's position on each target over time."""
     from stance.analyze import analyze, summary_lines
@@ -124,9 +125,21 @@ def analyze_command(
     summary = analyze(paths, manifest=manifest, model_dir=model, db_path=db or DEFAULT_DB, out_dir=out,
                       skip_bad=skip_bad, period=period, log=lambda m: err_console.print(escape(m)),
                       project=load_project(config), engine=engine, workers=workers, ray_address=ray_address,
-                      reports=reports)
+                      reports=reports, device=_device_line(device))
     for line in summary_lines(summary):
         typer.echo(line)
+
+
+DeviceOpt = Annotated[str, typer.Option("--device", help="Where the encoder runs: auto (CUDA, then Apple MPS, then CPU), cpu, cuda or mps.")]
+
+
+def _device_line(device: str) -> str:
+    """Resolve --device and say which device runs, as the run's first line (on stderr)."""
+    from stance.device import choose_device
+
+    chosen = choose_device(device)
+    err_console.print(escape(chosen.describe()))
+    return chosen.name
 
 
 @app.command("extract")
@@ -372,15 +385,19 @@ def train_command(
     output: Annotated[Optional[Path], typer.Option("--output", help="Directory to write the trained model to (default: the config's default model, the one `analyze` and `predict` use).")] = None,
     add_data: Annotated[Optional[list[Path]], typer.Option("--add-data", help="Reviewed JSONL file(s) (e.g. a filled-in `stance review queue`) added to the data, each row counting human_weight times. Repeat for several.")] = None,
     db: Annotated[Optional[Path], typer.Option("--db", help="Add the reviewed labels of this statement store, each counting human_weight times.")] = None,
+    device: Annotated[Optional[str], typer.Option("--device", help="Where to train: auto (CUDA, then Apple MPS, then CPU), cpu, cuda or mps (default: the config's device).")] = None,
 ) -> None:
-    """Fine-tune the target and stance classifier and save a self-describing model directory."""
+    """Train the target and stance classifier and save a self-describing model directory."""
+    from dataclasses import replace
+
     from stance.project import load_project
     from stance.train import train
 
     project = load_project(config)
     output = output or project.model_dir
     check_output_dir(output, "--output", "the model")
-    meta = train(project.config, output, data=data, progress=True, add_data=add_data, add_db=db)
+    settings = replace(project.config, device=_device_line(device or project.config.device))
+    meta = train(settings, output, data=data, progress=True, add_data=add_data, add_db=db)
     metrics = (output / "metrics.json").read_text(encoding="utf-8")
     human = f", {meta['human_labels']} human label(s) × {meta['human_weight']}" if meta.get("human_labels") else ""
     typer.echo(f"saved {meta['model_id']} to {output} ({meta['data_fingerprint']['rows']} statements{human}, "
@@ -395,6 +412,7 @@ def evaluate_classifier_command(
     data: Annotated[Optional[list[Path]], typer.Option("--data", help="Labelled JSONL file(s); default: the config's data (with --model: required).")] = None,
     cv: Annotated[str, typer.Option("--cv", help="Cross-validation scheme: 'event' = leave one event (articles sharing quotes) out.")] = "event",
     methods: Annotated[str, typer.Option("--methods", help="Comma-separated methods to compare: majority, tfidf, setfit, finetune, embed (finetune and embed also report +tfidf when the config sets tfidf_weight).")] = "majority,tfidf,setfit,finetune",
+    device: Annotated[Optional[str], typer.Option("--device", help="Where to train and predict: auto, cpu, cuda or mps (default: the config's device).")] = None,
     seeds: Annotated[str, typer.Option("--seeds", help="Comma-separated training seeds; each trained method runs once per seed and the report gives medians and ranges (default: the config's seed).")] = "",
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Write the full report as JSON to this file.")] = None,
     markdown: Annotated[Optional[Path], typer.Option("--markdown", help="Write the report as Markdown to this file (default: print it).")] = None,
@@ -418,7 +436,11 @@ def evaluate_classifier_command(
             seed_list = [int(x) for x in seeds.split(",") if x.strip()]
         except ValueError:
             raise StanceError(f"--seeds {seeds!r}: expected comma-separated whole numbers, e.g. 13,14,15") from None
-        report = cross_validate(load_project(config).config, data, [m.strip() for m in methods.split(",") if m.strip()],
+        from dataclasses import replace
+
+        settings = load_project(config).config
+        settings = replace(settings, device=_device_line(device or settings.device))
+        report = cross_validate(settings, data, [m.strip() for m in methods.split(",") if m.strip()],
                                 log=lambda message: err_console.print(f"[dim]{escape(message)}[/dim]"), seeds=seed_list)
     write_reports(report, json_path, markdown)
     if markdown is None:
@@ -448,8 +470,9 @@ def predict_command(
     output: Annotated[Optional[Path], typer.Option("--output", help="Write the labelled JSONL here (default: standard output).")] = None,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Statements per inference batch.")] = 64,
     config: ConfigOpt = None,
+    device: DeviceOpt = "auto",
 ) -> None:
-    """Add target, stance and their probabilities to each statement."""
+    """Add target, stance, their probabilities and a confidence to each statement."""
     import sys
 
     from stance.classify import predict_file
@@ -462,15 +485,16 @@ def predict_command(
             raise StanceError(f"{model}: no trained model there; expected one written by `stance train` "
                               "(or by the first `stance analyze`), or pass --model DIR")
 
+    device = _device_line(device)
     if output is None:
-        predict_file(input_path, model, sys.stdout, batch_size)
+        predict_file(input_path, model, sys.stdout, batch_size, device)
         return
     check_output_file(output, "--output", "the labelled statements")
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(output.name + ".part")
     try:
         with tmp.open("w", encoding="utf-8") as handle:
-            count = predict_file(input_path, model, handle, batch_size)
+            count = predict_file(input_path, model, handle, batch_size, device)
         tmp.replace(output)
     except BaseException:  # an error or Ctrl-C leaves no half-written file behind
         tmp.unlink(missing_ok=True)

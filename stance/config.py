@@ -241,11 +241,15 @@ class TrainConfig:
     human_weight: int = 10  # times each statement added with `train --add-data/--db` (human-reviewed) counts in training
     head_c: float = 0.5  # method embed: inverse regularisation strength of the logistic-regression heads
     class_weight: str = "none"  # method embed: "balanced" weighs each class by 1/frequency in the heads' fit
+    stance_prior: dict = field(default_factory=dict)  # expected stance shares in real news, e.g. {none: 0.16}; others keep their training proportions
+    device: str = "auto"  # auto (CUDA, then Apple MPS, then CPU) | cpu | cuda | mps; --device overrides it
     calibrate: bool = True  # method embed: fit a temperature per task on out-of-fold predictions, saved with the model
 
     def __post_init__(self) -> None:
         if self.method not in ("finetune", "embed", "setfit", "tfidf"):
             raise StanceError(f"config: method {self.method!r} is not one of finetune, embed, setfit, tfidf")
+        if self.device not in ("auto", "cpu", "cuda", "mps"):
+            raise StanceError(f"config: device must be one of auto, cpu, cuda, mps, found {self.device!r}")
         if self.class_weight not in ("none", "balanced"):
             raise StanceError(f"config: class_weight must be 'none' or 'balanced', found {self.class_weight!r}")
         if isinstance(self.head_c, bool) or not isinstance(self.head_c, (int, float)) or self.head_c <= 0:
@@ -262,6 +266,10 @@ class TrainConfig:
             raise StanceError(f"config: tfidf_weight must be a number in [0, 1), found {self.tfidf_weight!r}")
         if isinstance(self.data, str):
             self.data = [self.data]
+        prior = self.stance_prior
+        if not isinstance(prior, dict) or any(isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v < 1
+                                              for v in prior.values()) or sum(prior.values()) >= 1:
+            raise StanceError(f"config: stance_prior must map stance labels to shares in (0, 1) summing to less than 1, found {prior!r}")
         _check_field_types(self)
 
     def resolve(self, value: str) -> Path:

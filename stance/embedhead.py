@@ -34,7 +34,7 @@ def embeddings(model, tokenizer, rows: Sequence[dict], config: TrainConfig, batc
         model.eval()
         with torch.inference_mode():
             for idx, batch in length_sorted_batches(tokenizer, features, batch_size):
-                batch = {k: v.to(device) for k, v in batch.items()}
+                batch = {k: v.to(device) for k, v in batch.items()}  # ids stay integer; the model's dtype rules
                 pooled = model.pool(**batch).float().cpu().numpy()
                 for i, vector in zip(idx, pooled):
                     _CACHE[todo[i]] = vector
@@ -158,11 +158,15 @@ def fit_embed(rows: Sequence[dict], config: TrainConfig, labels: LabelSet):
         model = build_from_base(str(base_dir), labels.target_names, labels.stance_names, config.encoder_layers)
     except ValueError as exc:
         raise StanceError(f"config: {exc}") from None
+    from stance.device import choose_device, place
+
+    device = choose_device(config.device)
     started = time.perf_counter()
-    x = embeddings(model, tokenizer, rows, config)
+    x = embeddings(place(model, device), tokenizer, rows, config)
+    model = model.to("cpu").float()  # heads fitted in float64, model saved in float32: loads anywhere
     install_heads(model, fit_heads(x, rows, labels, config))
     model.eval()
-    info = {"train_seconds": round(time.perf_counter() - started, 1), "steps": 0, "train_loss": None,
+    info = {"device": device.name, "dtype": device.dtype, "train_seconds": round(time.perf_counter() - started, 1), "steps": 0, "train_loss": None,
             "examples": len(rows), "base_model": base_meta}
     return model, tokenizer, info, x
 
@@ -206,6 +210,9 @@ def calibrate(x, rows: Sequence[dict], labels: LabelSet, config: TrainConfig, fo
             probs[task][test] = p
     # Fit on the statements from real articles when there are enough: composed ones are easier than news,
     # so a temperature fitted on them would leave the model over-confident on what it will read.
+    factors = prior_factors(rows, labels, config)
+    if factors:
+        probs["stance"] = apply_prior(probs["stance"], factors["stance"], labels.stance_names)
     real = np.array([not r.get("composed") for r in rows])
     use = real if real.sum() >= min_real else np.ones(len(rows), dtype=bool)
     out = {"fitted_on": int(use.sum()), "composed_included": bool(not real.all() and use is not real)}
@@ -215,3 +222,41 @@ def calibrate(x, rows: Sequence[dict], labels: LabelSet, config: TrainConfig, fo
         out[task] = {"temperature": temperature, "ece_before": expected_calibration_error(probs[task][use], gold),
                      "ece_after": expected_calibration_error(apply_temperature(probs[task][use], temperature), gold)}
     return out
+
+
+def prior_factors(rows: Sequence[dict], labels: LabelSet, config: TrainConfig) -> Optional[dict]:
+    """Per-label factors that move the training data's stance shares to config.stance_prior's.
+
+    A classifier's probabilities carry the training shares; multiplying by
+    (expected share / training share) and renormalising corrects them for news
+    where the shares differ. Labels not named keep their training proportions
+    within the remaining share. None when no prior is configured.
+    """
+    if not config.stance_prior:
+        return None
+    from stance.errors import StanceError
+
+    names = labels.stance_names
+    unknown = sorted(set(config.stance_prior) - set(names))
+    if unknown:
+        raise StanceError(f"config: stance_prior names {unknown}, not stance labels; expected some of {names}")
+    counts = {n: sum(r["stance"] == n for r in rows) for n in names}
+    total = sum(counts.values())
+    rest = sum(c for n, c in counts.items() if n not in config.stance_prior)
+    remaining = 1.0 - sum(config.stance_prior.values())
+    factors = {}
+    for n in names:
+        share = counts[n] / total if total else 0.0
+        wanted = config.stance_prior.get(n, remaining * counts[n] / rest if rest else 0.0)
+        factors[n] = round(wanted / share, 4) if share else 1.0
+    return {"stance": factors}
+
+
+def apply_prior(probs, factors: Optional[dict], names: Sequence[str]):
+    """probs x factors (label -> factor), renormalised per row; unchanged without factors."""
+    import numpy as np
+
+    if not factors:
+        return probs
+    scaled = probs * np.array([factors.get(n, 1.0) for n in names], dtype=np.float64)
+    return (scaled / scaled.sum(1, keepdims=True)).astype(np.float32)

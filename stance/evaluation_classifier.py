@@ -77,6 +77,7 @@ def predict_setfit(train, test, config, labels, max_steps: int = 80):
 def predict_finetune(train, test, config, labels):
     """The fine-tune alone and, when config.tfidf_weight > 0, averaged with TF-IDF + LR (the saved model's way)."""
     from stance.classify import Classifier
+    from stance.embedhead import prior_factors
     from stance.train import fit_finetune, fit_tfidf
 
     model, tokenizer, _ = fit_finetune(train, config, labels)
@@ -85,7 +86,7 @@ def predict_finetune(train, test, config, labels):
         variants["finetune+tfidf"] = fit_tfidf(train, config)
     out = {}
     for name, lexical in variants.items():
-        out[name] = _labelled(Classifier(model, tokenizer, config, labels, lexical=lexical), test)
+        out[name] = _labelled(Classifier(model, tokenizer, config, labels, lexical=lexical, prior=prior_factors(train, labels, config)), test)
     return out
 
 
@@ -93,7 +94,7 @@ def predict_embed(train, test, config, labels):
     """Frozen encoder + LR heads (embeddings cached across folds), with the TF-IDF average and the
     temperatures fitted on the training fold alone, as `stance train` does for method embed."""
     from stance.classify import Classifier
-    from stance.embedhead import calibrate, fit_embed
+    from stance.embedhead import calibrate, fit_embed, prior_factors
     from stance.train import fit_tfidf
 
     model, tokenizer, _, x = fit_embed(train, config, labels)
@@ -103,7 +104,7 @@ def predict_embed(train, test, config, labels):
         temperature = {t: fitted[t]["temperature"] for t in ("target", "stance")}
     name = "embed+tfidf" if config.tfidf_weight else "embed"
     return {name: _labelled(Classifier(model, tokenizer, config, labels, lexical=fit_tfidf(train, config),
-                                       temperature=temperature), test)}
+                                       temperature=temperature, prior=prior_factors(train, labels, config)), test)}
 
 
 def _labelled(classifier, test) -> tuple:

@@ -79,6 +79,9 @@ def fit_finetune(rows: Sequence[dict], config: TrainConfig, labels: LabelSet, pr
 
     from stance.twohead import build_from_base
 
+    from stance.device import choose_device
+
+    device = choose_device(config.device)
     base_dir, base_meta = resolve_base_model(config.base_model, PROJECT_ROOT)
     tokenizer = AutoTokenizer.from_pretrained(str(base_dir), local_files_only=True)
     targets, stances = label_order(rows, labels)
@@ -99,7 +102,7 @@ def fit_finetune(rows: Sequence[dict], config: TrainConfig, labels: LabelSet, pr
         model.encoder.get_input_embeddings().weight.requires_grad_(False)
     with tempfile.TemporaryDirectory(prefix="stance-train-") as tmp:
         args = TrainingArguments(
-            output_dir=tmp, use_cpu=True, seed=config.seed, data_seed=config.seed,
+            output_dir=tmp, use_cpu=device.name == "cpu", bf16=device.dtype == "bfloat16", seed=config.seed, data_seed=config.seed,
             num_train_epochs=config.epochs, learning_rate=config.learning_rate,
             per_device_train_batch_size=config.batch_size, weight_decay=config.weight_decay,
             warmup_steps=config.warmup_ratio, lr_scheduler_type="linear",
@@ -115,9 +118,9 @@ def fit_finetune(rows: Sequence[dict], config: TrainConfig, labels: LabelSet, pr
         started = time.perf_counter()
         result = trainer.train()
         seconds = time.perf_counter() - started
-    model.eval()
+    model = model.to("cpu").float().eval()  # saved and checked on the CPU in float32: loads anywhere
     torch.set_grad_enabled(True)
-    info = {"train_loss": round(float(result.training_loss), 4), "train_seconds": round(seconds, 1),
+    info = {"device": device.name, "dtype": device.dtype, "train_loss": round(float(result.training_loss), 4), "train_seconds": round(seconds, 1),
             "steps": int(result.global_step), "examples": len(rows), "base_model": base_meta}
     return model, tokenizer, info
 
@@ -161,7 +164,11 @@ def train(config: TrainConfig, output: Path, data: Optional[Sequence[Path]] = No
     from stance.classify import Classifier
 
     temperature = {t: calibration[t]["temperature"] for t in ("target", "stance")} if calibration else None
-    classifier = Classifier(model, tokenizer, config, labels, model_id="", lexical=fit_tfidf(rows, config), temperature=temperature)
+    from stance.embedhead import prior_factors
+
+    prior = prior_factors(rows, labels, config)
+    classifier = Classifier(model, tokenizer, config, labels, model_id="", lexical=fit_tfidf(rows, config),
+                            temperature=temperature, prior=prior)
     train_preds = classifier.predict(rows)
     correct_t = sum(p.target == r["target"] for p, r in zip(train_preds, rows))
     correct_s = sum(p.stance == r["stance"] for p, r in zip(train_preds, rows))
@@ -173,7 +180,8 @@ def train(config: TrainConfig, output: Path, data: Optional[Sequence[Path]] = No
         "label_counts": {"target": _counts(rows, "target"), "stance": _counts(rows, "stance")},
     }
     meta = save_model(model, tokenizer, output, config, labels, rows, paths, info["base_model"], metrics,
-                      extra={"int8_equal": int8 == 1.0, "temperature": temperature, "human_labels": len(added),
+                      extra={"int8_equal": int8 == 1.0, "temperature": temperature, "prior": prior,
+                             "trained_on": {"device": info["device"], "dtype": info["dtype"]}, "human_labels": len(added),
                              "human_weight": config.human_weight if added else 0,
                              "added_from": [str(p) for p in add_data or []] + ([str(add_db)] if add_db else [])},
                       lexical=classifier.lexical)
@@ -189,7 +197,7 @@ def int8_agreement(classifier, rows: Sequence[dict], fp32=None) -> float:
 
     fp32 = fp32 if fp32 is not None else classifier.predict(rows)
     q = Classifier(quantize(classifier.model), classifier.tokenizer, classifier.config, classifier.labels,
-                   lexical=classifier.lexical, temperature=classifier.temperature)
+                   lexical=classifier.lexical, temperature=classifier.temperature, prior=classifier.prior)
     int8 = q.predict(rows)
     same = sum(a.target == b.target and a.stance == b.stance for a, b in zip(fp32, int8))
     return round(same / max(1, len(rows)), 4)

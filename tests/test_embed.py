@@ -151,3 +151,24 @@ def test_mpnet_tampered_copy_is_refused(tmp_path):
         handle.write(b" ")
     with pytest.raises(StanceError, match="tokenizer.json: sha256 .* does not match upstream all-mpnet-base-v2"):
         mpnet.verify(copy)
+
+
+def test_stance_prior_moves_training_shares_to_the_expected_ones(tmp_path):
+    from stance.config import load_labels
+    from stance.embedhead import apply_prior, prior_factors
+
+    labels = load_labels()
+    rows = [{"stance": s} for s in ["none"] * 50 + ["support"] * 25 + ["doubt"] * 25]
+    config = load_train_config(tiny_config(tmp_path, stance_prior={"none": 0.1}))
+    factors = prior_factors(rows, labels, config)["stance"]
+    assert factors["none"] == pytest.approx(0.2)
+    assert factors["support"] == pytest.approx(0.45 / 0.25) and factors["doubt"] == pytest.approx(0.45 / 0.25)
+    probs = np.array([[0.25, 0.25, 0.25, 0.25]])
+    names = labels.stance_names
+    moved = apply_prior(probs, factors, names)
+    assert moved.sum() == pytest.approx(1.0) and moved[0, names.index("none")] < 0.25
+    bad = tiny_config(tmp_path, stance_prior={"nonsense": 0.1})
+    with pytest.raises(StanceError, match="stance_prior names \\['nonsense'\\]"):
+        prior_factors(rows, labels, load_train_config(bad))
+    with pytest.raises(StanceError, match="stance_prior must map"):
+        load_train_config(tiny_config(tmp_path, stance_prior={"none": 1.5}))
