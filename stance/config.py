@@ -239,6 +239,7 @@ class TrainConfig:
     freeze_embeddings: bool = True  # keep the word-embedding matrix fixed: faster, less overfitting on small data
     tfidf_weight: float = 0.5  # share of a TF-IDF + LR model in the averaged probabilities (0 = the fine-tune alone)
     human_weight: int = 10  # times each statement added with `train --add-data/--db` (human-reviewed) counts in training
+    encoder_context: bool = True  # the encoder reads the words around the quote too (TF-IDF follows use_context alone)
     head_c: float = 0.5  # method embed: inverse regularisation strength of the logistic-regression heads
     class_weight: str = "none"  # method embed: "balanced" weighs each class by 1/frequency in the heads' fit
     stance_prior: dict = field(default_factory=dict)  # expected stance shares in real news, e.g. {none: 0.16}; others keep their training proportions

@@ -9,23 +9,72 @@ the saved directory is an ordinary two-head model, predicted like a fine-tune.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Optional, Sequence
 
 from stance.config import LabelSet, TrainConfig
 from stance.modelinput import encode, length_sorted_batches
 from stance.traindata import model_input
 
-# (base model, layers, max length, first, second) -> embedding; lives for the process (CV folds share it)
+# (encoder weights digest, layers, max length, first, second) -> embedding; CV folds and retraining share it
 _CACHE: dict[tuple, object] = {}
 
 
+def _cache_file(model) -> Optional[Path]:
+    """Where this encoder's embeddings persist between runs (None: only in memory)."""
+    digest = getattr(model.config, "_stance_base_sha256", None)
+    if not digest:
+        return None
+    from stance.mpnet import cache_root
+
+    return cache_root() / "embeddings" / f"{digest[:16]}-{model.config.num_hidden_layers}.npz"
+
+
+def _load_disk_cache(path: Optional[Path], prefix: tuple) -> None:
+    import json
+
+    import numpy as np
+
+    if path is None or not path.is_file() or ("loaded", path) in _CACHE:
+        return
+    try:
+        with np.load(path) as data:
+            keys = json.loads(str(data["keys"]))
+            for key, vector in zip(keys, data["vectors"]):
+                _CACHE.setdefault((*prefix, *key), vector)
+    except (OSError, ValueError, KeyError):
+        return  # a damaged cache only costs recomputation
+    _CACHE[("loaded", path)] = True
+
+
+def _save_disk_cache(path: Optional[Path], prefix: tuple) -> None:
+    import json
+
+    import numpy as np
+
+    if path is None:
+        return
+    items = [(k[len(prefix):], v) for k, v in _CACHE.items() if k[:len(prefix)] == prefix and len(k) == len(prefix) + 2]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".part.npz")
+    np.savez(tmp, keys=np.array(json.dumps([list(k) for k, _ in items])), vectors=np.stack([v for _, v in items]))
+    tmp.replace(path)
+
+
 def embeddings(model, tokenizer, rows: Sequence[dict], config: TrainConfig, batch_size: int = 32):
-    """Mean-pooled encoder output for each row (numpy, float32), computed once per distinct input."""
+    """Mean-pooled encoder output for each row (numpy, float32), computed once per distinct input.
+
+    For a verified base model the vectors persist in the user cache directory, so
+    retraining and cross-validation encode only statements they have not seen.
+    """
     import numpy as np
     import torch
 
-    keys = [(config.base_model, config.encoder_layers, config.max_length,
-             *model_input(r, config.use_speaker, config.use_context, config.context_words)) for r in rows]
+    path = _cache_file(model)
+    prefix = (getattr(model.config, "_stance_base_sha256", None) or id(model), config.encoder_layers, config.max_length)
+    _load_disk_cache(path, prefix)
+    use_context = config.use_context and config.encoder_context
+    keys = [(*prefix, *model_input(r, config.use_speaker, use_context, config.context_words)) for r in rows]
     todo = sorted({k for k in keys if k not in _CACHE}, key=keys.index)
     if todo:
         wanted = [rows[keys.index(k)] for k in todo]
@@ -38,6 +87,7 @@ def embeddings(model, tokenizer, rows: Sequence[dict], config: TrainConfig, batc
                 pooled = model.pool(**batch).float().cpu().numpy()
                 for i, vector in zip(idx, pooled):
                     _CACHE[todo[i]] = vector
+        _save_disk_cache(path, prefix)
     return np.stack([_CACHE[k] for k in keys]).astype(np.float32)
 
 
@@ -158,6 +208,8 @@ def fit_embed(rows: Sequence[dict], config: TrainConfig, labels: LabelSet):
         model = build_from_base(str(base_dir), labels.target_names, labels.stance_names, config.encoder_layers)
     except ValueError as exc:
         raise StanceError(f"config: {exc}") from None
+    if base_meta.get("verified"):  # checked weights: their embeddings may be kept on disk
+        model.config._stance_base_sha256 = base_meta["sha256"]["model.safetensors"]
     from stance.device import choose_device, place
 
     device = choose_device(config.device)

@@ -36,8 +36,9 @@ def set_threads(threads: int) -> None:
 def encode(tokenizer, rows: Sequence[dict], config) -> list[dict]:
     """Tokenize rows with the shared model_input(); returns one dict of ids per row."""
     out = []
+    use_context = config.use_context and getattr(config, "encoder_context", True)
     for row in rows:
-        first, second = model_input(row, config.use_speaker, config.use_context, config.context_words)
+        first, second = model_input(row, config.use_speaker, use_context, config.context_words)
         enc = tokenizer(first, second, truncation=True, max_length=config.max_length)
         out.append({k: enc[k] for k in ("input_ids", "attention_mask", "token_type_ids") if k in enc})
     return out

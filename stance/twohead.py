@@ -68,6 +68,14 @@ class TwoHeadModel(PreTrainedModel):
         return TwoHeadOutput(loss=loss, target_logits=target_logits, stance_logits=stance_logits)
 
 
+def _attention(config) -> str:
+    """Fused (SDPA) attention where the encoder's class has it (BERT/MiniLM), else eager (MPNet has none)."""
+    from transformers import MODEL_MAPPING
+
+    encoder_class = MODEL_MAPPING.get(type(config), None)
+    return "sdpa" if encoder_class is not None and getattr(encoder_class, "_supports_sdpa", False) else "eager"
+
+
 def build_from_base(base_dir: str, target_names: list[str], stance_names: list[str], layers: int = 0) -> TwoHeadModel:
     """A fresh two-head model whose encoder holds the base model's weights.
 
@@ -85,6 +93,7 @@ def build_from_base(base_dir: str, target_names: list[str], stance_names: list[s
     config.stance_label2id = {name: i for i, name in enumerate(stance_names)}
     config.stance_id2label = {i: name for i, name in enumerate(stance_names)}
     config.architectures = ["TwoHeadModel"]
+    config._attn_implementation = _attention(config)
     model = TwoHeadModel(config)
     encoder = AutoModel.from_pretrained(base_dir, local_files_only=True)
     missing, _dropped_layers = model.encoder.load_state_dict(encoder.state_dict(), strict=False)
@@ -98,4 +107,5 @@ def load_saved(model_dir: str) -> TwoHeadModel:
     config = AutoConfig.from_pretrained(model_dir, local_files_only=True)
     for attr in ("target_id2label", "stance_id2label"):
         setattr(config, attr, {int(k): v for k, v in getattr(config, attr).items()})
+    config._attn_implementation = _attention(config)
     return TwoHeadModel.from_pretrained(model_dir, config=config, local_files_only=True)
