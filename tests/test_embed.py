@@ -77,7 +77,10 @@ def test_embed_heads_equal_the_standardised_regression():
 
 def test_cv_reports_seeds_calibration_and_confusion_pairs(tmp_path):
     rows = toy_rows()
-    gold = [{**r, "article": "a"} for r in rows[:12]] + [{**r, "article": "b"} for r in rows[12:24]]
+    other = [("Greenland is not for sale and never will be", "Greenland", "support"),
+             ("Tariffs on steel rise again next month", "none", "none"),
+             ("Copenhagen must pay for Arctic radar or we take over", "Greenland", "conditional")]
+    gold = [{**r, "article": "a"} for r in rows[:12]] + [{"text": t, "target": tg, "stance": st, "article": "c"} for t, tg, st in other]
     composed = [{**r, "composed": True} for r in toy_rows(repeat=2)]
     data = write_jsonl(tmp_path / "gold.jsonl", gold + composed)
     report = tmp_path / "cv.json"
