@@ -388,15 +388,14 @@ def train_command(
     device: Annotated[Optional[str], typer.Option("--device", help="Where to train: auto (CUDA, then Apple MPS, then CPU), cpu, cuda or mps (default: the config's device).")] = None,
 ) -> None:
     """Train the target and stance classifier and save a self-describing model directory."""
-    from dataclasses import replace
-
     from stance.project import load_project
     from stance.train import train
 
     project = load_project(config)
     output = output or project.model_dir
     check_output_dir(output, "--output", "the model")
-    settings = replace(project.config, device=_device_line(device or project.config.device))
+    settings = project.config  # set in place: the config remembers its file (relative paths resolve against it)
+    settings.device = _device_line(device or settings.device)
     meta = train(settings, output, data=data, progress=True, add_data=add_data, add_db=db)
     metrics = (output / "metrics.json").read_text(encoding="utf-8")
     human = f", {meta['human_labels']} human label(s) × {meta['human_weight']}" if meta.get("human_labels") else ""
@@ -436,10 +435,8 @@ def evaluate_classifier_command(
             seed_list = [int(x) for x in seeds.split(",") if x.strip()]
         except ValueError:
             raise StanceError(f"--seeds {seeds!r}: expected comma-separated whole numbers, e.g. 13,14,15") from None
-        from dataclasses import replace
-
         settings = load_project(config).config
-        settings = replace(settings, device=_device_line(device or settings.device))
+        settings.device = _device_line(device or settings.device)
         report = cross_validate(settings, data, [m.strip() for m in methods.split(",") if m.strip()],
                                 log=lambda message: err_console.print(f"[dim]{escape(message)}[/dim]"), seeds=seed_list)
     write_reports(report, json_path, markdown)

@@ -165,6 +165,8 @@ def cross_validate(config: TrainConfig, data: Optional[Sequence[Path]] = None, m
     folds: list[dict] = []
     for seed in seeds:
         seeded = replace(config, seed=seed)
+        if hasattr(config, "source"):  # not a field: the config's file, which relative paths resolve against
+            seeded.source = config.source
         todo = [m for m in methods if seed == seeds[0] or m not in DETERMINISTIC]
         preds, seconds = _run_folds(seeded, labels, gold, supplement, events, names, todo, log, folds if seed == seeds[0] else [])
         runs[seed] = {"preds": preds, "seconds": seconds}
