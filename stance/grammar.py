@@ -352,6 +352,10 @@ def before_tag(before: str, quoted: str):
     return subject, -1, 0, False
 
 
+# After an inverted verb: a description with lower-case words, then a name of two or more capitalised words
+# ending the phrase ("said master of ceremonies Jane Doe, a retired engineer").
+_DESCRIBED_NAME = re.compile(r"\s*(?!(?:in|on|at|during|to|via|after|before|while|from|with|for|by|about|of|as)\b)(?:the\s+)?(?:[A-Za-z][\w’'-]*\s+){0,8}?(?<![’']s\s)(?<!\bto\s)(?<!\bof\s)(?<!\bfor\s)(?<!\bwith\s)(?<!\band\s)((?:[A-Z][\w’'-]*\s+){1,3}[A-Z][\w’'-]*)"
+                             r"(?=\s*(?:[,;.]|$))")
 _COMMON_SUBJECT = re.compile(r"\s*(?:a|an|one|another|the|some|several|two|three)\s+(?:[a-z][\w-]*\s+){0,2}[a-z][\w-]*\s*")
 
 
@@ -390,9 +394,15 @@ def after_tag(after: str, open_end: bool = False):
     else:
         inverted = re.match(r"\s*((?:the\s+|Mr\.?\s+|Ms\.?\s+)?[\w’'.-]+(?:\s+[A-Z\w][\w’'.-]*){0,5}?)(?=\s+(?:in|on|at|during|of|to|via|after|before|while|who)\b|\s*[,.;]|$)",
                             head[verb.end():])
-        if not inverted:
+        described = None
+        if not inverted or inverted.group(1)[:1].islower() and not inverted.group(1).startswith("the "):
+            described = _DESCRIBED_NAME.match(head[verb.end():])
+        if described:  # "said former secretary of state Jane Doe": the name after its description
+            subject = " ".join(described.group(1).split())
+        elif not inverted:
             return None
-        subject = re.sub(r"(?<=[a-z]{2})\.$", "", inverted.group(1))  # the sentence's full stop
+        else:
+            subject = re.sub(r"(?<=[a-z]{2})\.$", "", inverted.group(1))  # the sentence's full stop
     stop = match.end() + verb.end()
     rest = after[stop:]
     cut = re.search(r",\s*(?:while|adding|saying|stressing|and|but|referring|noting|warning|insisting|calling)\b|[.!?](?:\s|$)", rest)

@@ -99,3 +99,13 @@ def test_untagged_quote_prefers_a_named_person_to_a_headline_or_a_possessive(reg
     speakers = _speakers_of(registry, text)
     assert speakers["The ferry fees will rise by a tenth next spring."] == "Odile Brandt"
     assert speakers["We will not pay for the new pier."] == "Odile Brandt"  # a possessive when nobody else is named
+
+
+@pytest.mark.parametrize("tag,speaker", [
+    ("said master of ceremonies Asab Tollan, a retired engineer.", "Asab Tollan"),
+    ("said former state harbour master Jane Doe, who retired in May.", "Jane Doe"),
+    ("said one longtime adviser to Odile Brandt.", UNKNOWN),  # the name after "to" is not the speaker
+])
+def test_inverted_tag_takes_the_name_after_its_description(registry, tag, speaker):
+    text = f"The ferry board met.\n\n“The pier will reopen in May,” {tag}"
+    assert _speakers_of(registry, text)["The pier will reopen in May"] == speaker
