@@ -47,6 +47,17 @@ def untagged_quotes(article, text, quotes, sentences, paras, found, speakers) ->
             visible = g.mask_spans(lead, g.quote_spans(lead))
             mention = _last_subject(visible, speakers) or _first_plain(visible, speakers) or ""
             confidence = 0.6
+            if not mention and not visible.strip() and sentence[0] > paras[para][0]:
+                # a quote opening a later sentence of its paragraph: the speaker of a statement earlier in
+                # the paragraph, else the subject of the sentence before ("Doe backs the plan. “It works.”")
+                confidence = 0.4
+                if previous is not None and previous.statement.end >= paras[para][0] and previous.mention:
+                    mention, same_as = previous.mention, previous
+                else:
+                    prior = _sentence_at(sentences, sentence[0] - 1)
+                    if prior[0] >= paras[para][0]:
+                        body = text[prior[0]:min(prior[1], quote.open)]
+                        mention = _last_subject(g.mask_spans(body, g.quote_spans(body)), speakers) or ""
         named_nearby = mention or g.first_mention(g.mask_spans(lead, g.quote_spans(lead)), speakers.is_speaker)
         if not _worth_keeping(text, quote, start, end, named_nearby or ""):
             continue

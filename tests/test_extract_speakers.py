@@ -109,3 +109,9 @@ def test_untagged_quote_prefers_a_named_person_to_a_headline_or_a_possessive(reg
 def test_inverted_tag_takes_the_name_after_its_description(registry, tag, speaker):
     text = f"The ferry board met.\n\n“The pier will reopen in May,” {tag}"
     assert _speakers_of(registry, text)["The pier will reopen in May"] == speaker
+
+
+def test_quote_opening_a_later_sentence_takes_the_subject_of_the_sentence_before(registry):
+    text = ("The ferry board met on Monday.\n\n"
+            "Odile Brandt backs the new pier in the harbour vote. “I have crossed on that ferry for forty years.”")
+    assert _speakers_of(registry, text)["I have crossed on that ferry for forty years."] == "Odile Brandt"
