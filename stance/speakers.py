@@ -186,8 +186,10 @@ class ArticleSpeakers:
         self.date = date
         self.full_names: list[str] = self._collect_names(article_text)
         self.by_surname: dict[str, list[str]] = {}
+        self.by_first: dict[str, list[str]] = {}
         for name in dict.fromkeys(self.full_names):  # each name once: long articles repeat them
             self.by_surname.setdefault(name.split()[-1], []).append(name)
+            self.by_first.setdefault(name.split()[0], []).append(name)
         self.last_speaker: Optional[str] = None
         # registry actors the article names: they settle a role that changed hands within the article's month
         self.named = frozenset(registry.aliases[normalise_phrase(name)] for name in [*self.full_names, *_capitalised_words(article_text)]
@@ -211,8 +213,19 @@ class ArticleSpeakers:
                 return canonical
         last = name.split()[-1]
         longer = [n for n in self.by_surname.get(last, ()) if len(n) > len(name)]
+        if not longer and " " not in name and not name.isupper():
+            # a first name alone ("Hillary said") when exactly one person of that first name is named in full
+            # (two words, the second no title or body noun: "Fox" is not "Fox Studio Tour")
+            firsts = {n for n in self.by_first.get(name, ()) if len(n.split()) == 2 and n.split()[-1] != name
+                      and n.split()[-1].lower() not in TITLE_WORDS | BODY_NOUNS}
+            surnames = {n.split()[-1] for n in firsts}
+            longer = list(firsts) if len(surnames) == 1 else []
         if longer:
-            best = max(longer, key=len)
+            # the fullest form, less capitalised words glued on at a sentence start: "Rival Jane Doe" is
+            # "Jane Doe" when the article also names her so
+            fullest = max(longer, key=len)
+            best = min((n for n in longer if n == fullest or fullest.endswith(" " + n) and len(n.split()[0]) > 1),
+                       key=len)
             return self.registry.aliases.get(normalise_phrase(best), best)
         return name
 

@@ -115,3 +115,16 @@ def test_quote_opening_a_later_sentence_takes_the_subject_of_the_sentence_before
     text = ("The ferry board met on Monday.\n\n"
             "Odile Brandt backs the new pier in the harbour vote. “I have crossed on that ferry for forty years.”")
     assert _speakers_of(registry, text)["I have crossed on that ferry for forty years."] == "Odile Brandt"
+
+
+def test_surname_resolves_to_the_fullest_form_without_words_glued_on_at_a_sentence_start(registry):
+    text = ("Rival Odile Brandt spoke first. Odile Brandt then left the harbour board meeting.\n\n"
+            "Mara Quist stayed on. “The pier will reopen,” Brandt said.\n\n“We will see,” Mara said.")
+    speakers = _speakers_of(registry, text)
+    assert speakers["The pier will reopen"] == "Odile Brandt"
+    assert speakers["We will see"] == "Mara Quist"  # a first name alone, one person of that first name
+
+
+def test_a_first_name_shared_by_two_people_stays_as_written(registry):
+    text = "Mara Quist and Mara Lund met the board.\n\n“We will see,” Mara said."
+    assert _speakers_of(registry, text)["We will see"] == "Mara"
