@@ -29,7 +29,8 @@ def tag_view(text: str) -> str:
 _NAME = r"(?:(?:[A-Z][\w’'.-]*|of|the|de|van|von|bin|al)\s+){0,4}[A-Z][\w’'-]*"
 # `…," Hannity barked.`: after a quotation that ends open (comma, question or exclamation mark), a name
 # and a past-tense verb that is not in the verb lists still attribute it.
-_ANY_VERB_TAG = re.compile(r"(" + _NAME + r"|[Hh]e|[Ss]he)\s+(?:then\s+|also\s+)?([a-z]{3,}ed)\b"
+_ANY_VERB_TAG = re.compile(r"(" + _NAME + r"|[Hh]e|[Ss]he)\s+(?:then\s+|also\s+)?([a-z]{3,}ed|(?:shot|hit|fired|went|cut|broke|chimed|"
+                           r"spoke|piped)\s+(?:back|on|in|up))\b"
                            r"(?=\s*(?:[.,;:!?]|$)|\s+(?:and|as|to|in|at|on|before|after|while|with|from|back|"
                            r"during|of|about)\b)")
 # `Jane Doe, legal director of the Harbour Trust, said`: the name before a descriptive appositive.

@@ -128,3 +128,10 @@ def test_surname_resolves_to_the_fullest_form_without_words_glued_on_at_a_senten
 def test_a_first_name_shared_by_two_people_stays_as_written(registry):
     text = "Mara Quist and Mara Lund met the board.\n\n“We will see,” Mara said."
     assert _speakers_of(registry, text)["We will see"] == "Mara"
+
+
+@pytest.mark.parametrize("tag", ["Odile Brandt shot back.", "Odile Brandt went on, as if nothing had happened.",
+                                 "Odile Brandt fired back at the board."])
+def test_tag_with_a_phrasal_verb_after_an_open_quotation(registry, tag):
+    text = f"The ferry board met.\n\n“You know, it happens, right?” {tag}"
+    assert _speakers_of(registry, text)["You know, it happens, right?"] == "Odile Brandt"
