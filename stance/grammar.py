@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from stance.tags import QUOTE_VERBS, any_verb_tag, appositive_subject, tag_view
+from stance.tags import QUOTE_VERBS, any_verb_inverted, any_verb_tag, appositive_subject, tag_view
 
 MASK = "░"  # stands in for quoted text, so verbs inside quotations are not read as tags
 
@@ -369,6 +369,9 @@ def after_tag(after: str, open_end: bool = False):
     other = any_verb_tag(head) if open_end else None
     if other and not VERB.fullmatch(other.group(2)):
         return other.group(1), match.end(), match.end() + other.end(), False
+    inverted_name = any_verb_inverted(head) if open_end and not VERB.match(head) else None
+    if inverted_name:  # '," opined Jane Doe.'
+        return inverted_name, match.end(), match.end() + head.find(inverted_name) + len(inverted_name), False
     quoted = re.match(r"([^.;]{1,80}?)\s+quoted\s+(.+?)\s+as\s+saying\b", head)
     if quoted:
         return quoted.group(2), match.end(), match.end() + quoted.end(), False

@@ -38,6 +38,16 @@ _APPOSITIVE = re.compile(r"\s*(?:[a-z]+\s+){0,3}?(" + _NAME + r")\s*,\s*(?:[a-z0
                          r"[^,;]{0,160},\s*")
 
 
+# `…," opined Jane Doe.`: after an open-ended quotation, a past-tense or present verb, then a name.
+_ANY_VERB_INVERTED = re.compile(r"(?:[a-z]{3,}ed|[a-z]{3,}[^s\W]s)\s+((?:[A-Z][\w’'.-]*\s+){0,3}[A-Z][\w’'-]*)(?=\s*(?:[.,;]|$))")
+
+
+def any_verb_inverted(head: str) -> Optional[str]:
+    """The name in a `verbed Name` tag opening `head` (the text after an open-ended quotation), or None."""
+    match = _ANY_VERB_INVERTED.match(head)
+    return match.group(1) if match else None
+
+
 def any_verb_tag(head: str) -> Optional[re.Match]:
     """A `Name verbed` tag opening `head` (the text after an open-ended quotation), or None."""
     match = _ANY_VERB_TAG.match(head)

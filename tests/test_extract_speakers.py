@@ -135,3 +135,11 @@ def test_a_first_name_shared_by_two_people_stays_as_written(registry):
 def test_tag_with_a_phrasal_verb_after_an_open_quotation(registry, tag):
     text = f"The ferry board met.\n\n“You know, it happens, right?” {tag}"
     assert _speakers_of(registry, text)["You know, it happens, right?"] == "Odile Brandt"
+
+
+@pytest.mark.parametrize("tag,speaker", [("opined Harbour Weekly.", "Harbour Weekly"),
+                                         ("agrees Mara Quist.", "Mara Quist"),
+                                         ("remembered Mara Quist, the former harbour master.", "Mara Quist")])
+def test_inverted_tag_with_any_verb_after_an_open_quotation(registry, tag, speaker):
+    text = f"The ferry board met.\n\n“Pier owners should leave their boats at home,” {tag}"
+    assert _speakers_of(registry, text)["Pier owners should leave their boats at home"] == speaker
