@@ -84,8 +84,9 @@ def _last_subject(visible: str, speakers) -> Optional[str]:
         if not following or following.group(1) in _NOT_A_VERB:
             continue
         before = re.search(r"\b([A-Za-z]+)\s+$", visible[:match.start()])
-        if before and before.group(1).lower() in _OBJECT_MARKERS:
-            continue  # "at a Las Vegas rally", "by Jane Doe": a name after a preposition is no subject
+        if before and (before.group(1).lower() in _OBJECT_MARKERS or found and before.group(1).islower()
+                       and before.group(1).endswith(("ed", "es", "told", "asks"))):
+            continue  # ... or the object of the verb after the subject found: "Doe accused Roe of …"  # "at a Las Vegas rally", "by Jane Doe": a name after a preposition is no subject
         words = match.group(0).split()
         while words and words[0].lower() in g.SENTENCE_STARTERS | set(g.WEEKDAYS) | g.MONTHS:
             words.pop(0)

@@ -143,3 +143,9 @@ def test_tag_with_a_phrasal_verb_after_an_open_quotation(registry, tag):
 def test_inverted_tag_with_any_verb_after_an_open_quotation(registry, tag, speaker):
     text = f"The ferry board met.\n\n“Pier owners should leave their boats at home,” {tag}"
     assert _speakers_of(registry, text)["Pier owners should leave their boats at home"] == speaker
+
+
+def test_untagged_quote_skips_the_object_of_the_subjects_verb(registry):
+    text = ("The ferry board met.\n\n"
+            "During the town hall, Mara Quist asked Odile Brandt if she would close the pier or just “the unsafe parts.”")
+    assert _speakers_of(registry, text)["the unsafe parts."] == "Mara Quist"
