@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 import stance.engine
 from stance.cli import app
 from stance.corpus import CorpusReader, load_corpus
-from tests._tiny import trained_tiny
+from _tiny import trained_tiny
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
