@@ -9,25 +9,11 @@ Mixed into stance.store.Store; standard library only.
 
 from __future__ import annotations
 
-import functools
-import sqlite3
 from collections import Counter
 from typing import Iterator, Optional, Sequence
 
 from stance.records import Article, Prediction, Statement
-
-
-def _guarded(method):
-    @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
-        from stance.store import _stance_error
-
-        try:
-            return method(self, *args, **kwargs)
-        except sqlite3.Error as exc:
-            raise _stance_error(self.path, exc, self.timeout) from None
-
-    return wrapper
+from stance.store_errors import _guarded
 
 
 _STATEMENT_COLUMNS = ('s.id, s.article, s.speaker, s.speaker_mention, s.text, s.kind, s."start", s."end", s.context, '
