@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import IO, Iterator
 
 from stance.errors import StanceError
+from stance.records import parse_jsonl_lines
 
 TABLE_KINDS = (".jsonl", ".csv", ".jsonl.gz", ".csv.gz", ".parquet")
 CORPUS_KINDS = (".txt",) + TABLE_KINDS
@@ -52,15 +53,7 @@ def rows_from_jsonl(path: Path) -> Iterator[tuple[dict, str]]:
     """(object, "file:line") per non-blank line; a malformed line raises StanceError naming it."""
     try:
         with open_text(path) as handle:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise StanceError(f"{path}:{number}: not valid JSON ({exc.msg}); expected one JSON object per line") from None
-                if not isinstance(obj, dict):
-                    raise StanceError(f"{path}:{number}: found a JSON {type(obj).__name__}, expected an object")
+            for number, obj in parse_jsonl_lines(handle, path):
                 yield obj, f"{path}:{number}"
     except (UnicodeDecodeError, OSError, EOFError) as exc:
         raise _decode_guard(path, exc) from None

@@ -71,18 +71,23 @@ def read_jsonl(path: Path) -> Iterator[tuple[int, dict]]:
         raise StanceError(f"{path}: no such file")
     try:
         with path.open(encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise StanceError(f"{path}:{number}: not valid JSON ({exc.msg}); expected one JSON object per line") from None
-                if not isinstance(obj, dict):
-                    raise StanceError(f"{path}:{number}: found a JSON {type(obj).__name__}, expected an object")
-                yield number, obj
+            yield from parse_jsonl_lines(handle, path)
     except UnicodeDecodeError:
         raise StanceError(f"{path}: not UTF-8 text") from None
+
+
+def parse_jsonl_lines(lines: Iterable[str], path: Path) -> Iterator[tuple[int, dict]]:
+    """(line number, object) for each non-blank line; a malformed line raises StanceError naming file and line."""
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise StanceError(f"{path}:{number}: not valid JSON ({exc.msg}); expected one JSON object per line") from None
+        if not isinstance(obj, dict):
+            raise StanceError(f"{path}:{number}: found a JSON {type(obj).__name__}, expected an object")
+        yield number, obj
 
 
 def write_jsonl(rows: Iterable[dict], handle: IO[str]) -> int:
