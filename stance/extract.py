@@ -154,15 +154,15 @@ class Extractor:
             previous = found[-1] if found else None
             continues = previous is not None and previous.statement.kind == "direct" and (
                 (tag is None and not text[previous.tag_end:quote.open].strip(" \n\t,;.:") and g.starts_sentence(text, quote.open))
-                or (tag is not None and tag[3] and previous.tag_end >= sentence[0]))
+                or (tag is not None and tag.participle and previous.tag_end >= sentence[0]))
             if continues:  # the same utterance, split around its tag ("X," he said. "Y.")
                 previous.statement = replace(previous.statement, end=inner_end, text=text[previous.statement.start:inner_end])
-                previous.tag_end = close_end + trail[2] if trail else close_end
+                previous.tag_end = close_end + trail.end if trail else close_end
                 continue
-            if tag is None or tag[3]:
+            if tag is None or tag.participle:
                 continue
-            mention = " ".join(tag[0].split())
-            tag_end = close_end + trail[2] if trail else close_end
+            mention = " ".join(tag.mention.split())
+            tag_end = close_end + trail.end if trail else close_end
             statement = Statement(
                 article=article.id, speaker="", speaker_mention=mention.strip(), text=text[inner_start:inner_end],
                 kind="direct", start=inner_start, end=inner_end, context="", date=article.date,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Callable, NamedTuple, Optional
 
 from stance.tags import QUOTE_VERBS, any_verb_inverted, any_verb_tag, appositive_subject, tag_view
 
@@ -87,6 +87,17 @@ NON_COMMENT = re.compile(r"did not (?:immediately )?(?:respond|reply|return|comm
                          r"did not directly answer|refused to comment", re.IGNORECASE)
 NAME_RUN = re.compile(r"\b[A-Z][\w’'.-]*(?:\s+(?:[A-Z][\w’'.-]*|of|the|von|van|der|de|bin|al)){0,5}")
 _TOKEN = re.compile(MASK + r"+|[\w’'.-]+|[,;:—–]")
+
+
+class SpeakerTag(NamedTuple):
+    """A speaker tag beside a quotation. `start`/`end` locate a tag after the quotation (relative to the
+    text after it); a tag before the quotation has none. A participle ("…, adding: ") names no one:
+    it continues the previous quotation's speaker."""
+
+    mention: str
+    start: int = -1
+    end: int = 0
+    participle: bool = False
 
 
 @dataclass
@@ -236,7 +247,7 @@ def find_reports(sentence: str, accept: Callable[[str], bool]) -> list[Report]:
         if lower == "quoted":
             continue
         coordinated = bool(re.search(r"\b(?:and|but)\s+(?:also\s+)?$", left))
-        if re.search(r",\s*as\s+$", left[: len(left)]) or re.search(r"\bas\s+$", left) and re.search(r",\s*as\s+\S+(?:\s+\S+){0,3}\s*$", left):
+        if re.search(r",\s*as\s+$", left) or re.search(r"\bas\s+$", left) and re.search(r",\s*as\s+\S+(?:\s+\S+){0,3}\s*$", left):
             tag = re.search(r",\s*as\s+(.+)$", left)
             if tag and accept(tag.group(1)):
                 reports.append(Report(tag.group(1), v_start, (0, tag.start())))
@@ -244,7 +255,7 @@ def find_reports(sentence: str, accept: Callable[[str], bool]) -> list[Report]:
         subject = None if coordinated else trailing_subject(left)
         subject_start = left.rfind(subject) if subject else v_start
         if subject is None and not coordinated:
-            inverted = re.match(r"\s+((?:the\s+|Mr\.?\s+|Ms\.?\s+)?[A-Z][^,.;]*?|he|she)(?=\s+(?:in|on|at|during|during|of|to|via|after|before|while)\b|[,.;]|$)",
+            inverted = re.match(r"\s+((?:the\s+|Mr\.?\s+|Ms\.?\s+)?[A-Z][^,.;]*?|he|she)(?=\s+(?:in|on|at|during|of|to|via|after|before|while)\b|[,.;]|$)",
                                 sentence[v_end:])
             if inverted and re.search(r",\s*$", left) and accept(inverted.group(1)):
                 start = _lead_length(sentence)
@@ -280,8 +291,6 @@ def find_reports(sentence: str, accept: Callable[[str], bool]) -> list[Report]:
         reports.append(Report(subject, v_start, (clause_start, len(sentence)), coordinated, subject_start))
     for match in PARTICIPLE.finditer(sentence):
         verb = match.group(1).lower()
-        if any(r.verb_start <= match.start(1) < r.clause[1] and r.clause[0] <= match.start(1) for r in reports if r.clause[0] > match.start(1)):
-            continue
         clause_start = find_clause(sentence, match.end(1), "said" if verb != "calling" else "called-bare")
         if clause_start is not None:
             reports.append(Report(None, match.start(1), (clause_start, len(sentence))))
@@ -322,14 +331,14 @@ def _trailing_tag_start(sentence: str, start: int, end: int) -> int:
 
 def before_tag(before: str, quoted: str):
     """A speaker tag introducing a quotation: `Macron said: "…"`, `He added: "…"`,
-    `… quoted X as saying "…"`. Returns (mention, -1, 0, is_participle) or None."""
+    `… quoted X as saying "…"`. Returns a SpeakerTag (no span: it precedes the quotation) or None."""
     stripped = tag_view(before).rstrip()
     match = re.search(r"\bquoted\s+(.+?)\s+as\s+saying\s*[:,]?$", stripped)
     if match:
-        return match.group(1), -1, 0, False
+        return SpeakerTag(match.group(1))
     match = re.search(r"(?:^|,)\s*(adding|saying|insisting|stressing|warning)\s*[:,]?$", stripped, re.IGNORECASE)
     if match:
-        return "", -1, 0, True
+        return SpeakerTag("", participle=True)
     punctuated = stripped.endswith((":", ","))
     core = stripped.rstrip(":,").rstrip()
     core = _strip_fillers(core)
@@ -349,7 +358,7 @@ def before_tag(before: str, quoted: str):
     subject = trailing_subject(core[:verb.start()])
     if subject is None:
         return None
-    return subject, -1, 0, False
+    return SpeakerTag(subject)
 
 
 # After an inverted verb: a description with lower-case words, then a name of two or more capitalised words
@@ -361,20 +370,20 @@ _COMMON_SUBJECT = re.compile(r"\s*(?:a|an|one|another|the|some|several|two|three
 
 def after_tag(after: str, open_end: bool = False):
     """A speaker tag following a quotation: `," Trump said`, `," said Trump`,
-    `" the US president said.` Returns (mention, start, stop, False) or None.
+    `" the US president said.` Returns a SpeakerTag (span relative to `after`) or None.
     `open_end`: the quotation ends with a comma, question or exclamation mark (`," X barked`)."""
     after = tag_view(after)
     match = re.match(r"[\s,.;:!?—–-]*", after)
     head = after[match.end():]
     other = any_verb_tag(head) if open_end else None
     if other and not VERB.fullmatch(other.group(2)):
-        return other.group(1), match.end(), match.end() + other.end(), False
+        return SpeakerTag(other.group(1), match.end(), match.end() + other.end())
     inverted_name = any_verb_inverted(head) if open_end and not VERB.match(head) else None
     if inverted_name:  # '," opined Jane Doe.'
-        return inverted_name, match.end(), match.end() + head.find(inverted_name) + len(inverted_name), False
+        return SpeakerTag(inverted_name, match.end(), match.end() + head.find(inverted_name) + len(inverted_name))
     quoted = re.match(r"([^.;]{1,80}?)\s+quoted\s+(.+?)\s+as\s+saying\b", head)
     if quoted:
-        return quoted.group(2), match.end(), match.end() + quoted.end(), False
+        return SpeakerTag(quoted.group(2), match.end(), match.end() + quoted.end())
     verb = VERB.search(head[:120])
     if verb is None or verb.group(1).lower() in EVALUATIVE:
         return None
@@ -410,7 +419,7 @@ def after_tag(after: str, open_end: bool = False):
     rest = after[stop:]
     cut = re.search(r",\s*(?:while|adding|saying|stressing|and|but|referring|noting|warning|insisting|calling)\b|[.!?](?:\s|$)", rest)
     stop += cut.start() if cut else len(rest)
-    return subject, match.end(), stop, False
+    return SpeakerTag(subject, match.end(), stop)
 
 
 def first_mention(sentence: str, accept: Callable[[str], bool]) -> Optional[str]:
