@@ -330,8 +330,9 @@ def test_seed_extraction_figures_stay_above_the_bars(tmp_path, monkeypatch):
     # every labelled statement is scored (none dropped for a missing article or text)
     labelled = (ROOT / "seeds" / "labels.jsonl").read_text(encoding="utf-8").splitlines()
     assert overall["gold"] == len([line for line in labelled if line.strip()])
-    # a regression floor at the figure measured when the labels were completed (0.809, issue 10),
-    # not the target: raise it as the extractor improves
-    assert overall["recall"] >= 0.80, overall
-    assert overall["precision"] >= 0.85, overall
-    assert overall["speaker_accuracy"] >= 0.95, overall
+    # floors at the figures measured now (73 of 89 found, all 73 right, 70 of 73 speakers right; the report
+    # rounds to 4 places): the rules were written on these articles, so any loss here is a regression;
+    # raise them as the extractor improves
+    assert overall["recall"] >= round(73 / 89, 4), overall
+    assert overall["precision"] == 1.0, overall
+    assert overall["speaker_accuracy"] >= round(70 / 73, 4), overall
