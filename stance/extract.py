@@ -35,6 +35,7 @@ class Quote:
 
 
 TAG_WINDOW = 600  # how far before or after a quotation a speaker tag is looked for
+HEADING_WORDS = 20  # a line without final punctuation and shorter than this is a heading or caption, not prose
 
 
 @dataclass
@@ -63,7 +64,7 @@ def is_heading_or_caption(line: str) -> bool:
     stripped = line.strip()
     if stripped.endswith((",", ";")) or (stripped[:1] in "“\"" and not re.search(r"[”\"]", stripped[1:])):
         return False  # prose running on: a quotation continued in the next paragraph
-    return not re.search(r"[.!?\"”’:)…]$", stripped) and len(stripped.split()) < 20
+    return not re.search(r"[.!?\"”’:)…]$", stripped) and len(stripped.split()) < HEADING_WORDS
 
 
 def find_quotes(text: str, paras: list[tuple[int, int]]) -> list[Quote]:

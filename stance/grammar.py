@@ -69,6 +69,9 @@ FILLER = re.compile(r"\b(?:has|have|had|also|repeatedly|previously|later|earlier
                     r"(?:on[ \t]+|last[ \t]+|this[ \t]+)?(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|on[ \t]+\w{1,12}[ \t]+\d{1,4}|"
                     r"in[ \t]+a[ \t]+statement|in[ \t]+an[ \t]+interview)$")
 FILLER_TAIL = 40  # longest filler, with some spacing
+# A speaker tag's verb (", the minister said") or the quotation an evaluative verb reports ("X called it
+# 'a disgrace'") lies within this many characters; further away it belongs to another clause.
+TAG_REACH = 120
 SENTENCE_STARTERS = {"however", "but", "and", "in", "at", "on", "this", "those", "these", "such", "while",
                      "earlier", "recently", "meanwhile", "officially", "notably", "for", "some", "several", "the",
                      "a", "an", "during", "after", "before", "asserting", "doubtful", "amid", "even", "yet",
@@ -265,7 +268,7 @@ def find_reports(sentence: str, accept: Callable[[str], bool]) -> list[Report]:
             continue
         if lower in EVALUATIVE:
             rest = sentence[v_end:]
-            if MASK not in rest[:120]:
+            if MASK not in rest[:TAG_REACH]:
                 continue
             end = v_end + rest.rfind(MASK) + 1
             reports.append(Report(subject, v_start, (v_end, end), coordinated, subject_start))
@@ -384,7 +387,7 @@ def after_tag(after: str, open_end: bool = False):
     quoted = re.match(r"([^.;]{1,80}?)\s+quoted\s+(.+?)\s+as\s+saying\b", head)
     if quoted:
         return SpeakerTag(quoted.group(2), match.end(), match.end() + quoted.end())
-    verb = VERB.search(head[:120])
+    verb = VERB.search(head[:TAG_REACH])
     if verb is None or verb.group(1).lower() in EVALUATIVE:
         return None
     pre = head[:verb.start()]
