@@ -156,13 +156,19 @@ def test_gold_text_missing_from_article_is_an_error(tmp_path):
         evaluate_positions(_articles(), gold, classify=_fake_classify(set()))
 
 
-def test_cli_scores_a_store(tmp_path):
+def _article_folder(tmp_path):
+    """The test articles as .txt files with a manifest of their dates."""
     folder = tmp_path / "articles"
     folder.mkdir()
     for article_id, (date, text) in ARTICLES.items():
         (folder / f"{article_id}.txt").write_text(text, encoding="utf-8")
     (folder / "manifest.jsonl").write_text("".join(json.dumps({"article": k, "date": d, "date_precision": "day"}) + "\n"
                                                    for k, (d, _) in ARTICLES.items()), encoding="utf-8")
+    return folder
+
+
+def test_cli_scores_a_store(tmp_path):
+    folder = _article_folder(tmp_path)
     gold = _gold_file(tmp_path)
     db = tmp_path / "s.db"
     labels = {"We will defend our allies only if they pay their bills": ("Article 5", "conditional"),
@@ -208,12 +214,7 @@ def test_loeo_script_scores_recorded_heldout_labels(tmp_path):
     spec = importlib.util.spec_from_file_location("positions_loeo", Path(__file__).parent.parent / "scripts" / "positions_loeo.py")
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
-    folder = tmp_path / "articles"
-    folder.mkdir()
-    for article_id, (date, text) in ARTICLES.items():
-        (folder / f"{article_id}.txt").write_text(text, encoding="utf-8")
-    (folder / "manifest.jsonl").write_text("".join(json.dumps({"article": k, "date": d, "date_precision": "day"}) + "\n"
-                                                   for k, (d, _) in ARTICLES.items()), encoding="utf-8")
+    folder = _article_folder(tmp_path)
     gold = _gold_file(tmp_path)
     recorded = [[tg, "support" if line == 3 else st] for line, (_, _, _, tg, st) in enumerate(GOLD_LABELS, 1)]
     cv = tmp_path / "cv.json"
