@@ -227,3 +227,20 @@ def test_kill_9_loses_nothing_committed_and_the_rerun_finishes(engine_args, corp
     rows = _store_rows(db)
     assert before <= {r[1:] for r in rows}  # what was committed stays as it was
     assert sorted(r[1:] for r in rows) == sorted(r[1:] for r in single_process)  # probabilities too
+
+
+def test_progress_writes_plain_lines_to_a_log(capsys):
+    """Standard error that is not a terminal (a log file) gets plain progress lines with rates and time left."""
+    from stance.engine.progress import RunProgress
+
+    with RunProgress(total=100, log_every_s=0) as progress:
+        progress.tick(10, 0, skipped=True)  # unchanged articles: done, but not in the rates
+        progress.tick(40, 600)
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 2, lines
+    assert lines[0].startswith("Analyzing: 10 of ~100 articles, 0.0 articles/s, 0.0 statements/s")
+    assert lines[1].startswith("Analyzing: 50 of ~100 articles, ")
+    assert " articles/s, " in lines[1] and lines[1].endswith(" left")
+    with RunProgress(total=None, log_every_s=3600) as quiet:
+        quiet.tick(5, 5)
+    assert capsys.readouterr().err == ""  # not before log_every_s has passed
