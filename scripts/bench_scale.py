@@ -13,6 +13,7 @@ included). Writes medians to --out (JSON).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -69,6 +70,18 @@ def tree_rss(process: psutil.Process) -> int:
     return total
 
 
+def tree_pss(process: psutil.Process) -> int:
+    """Proportional set size of a process and all its descendants: shared pages (libraries, Ray's object
+    store) counted once across the tree, not once per process as a sum of resident sets does."""
+    total = 0
+    for proc in [process] + process.children(recursive=True):
+        try:
+            total += proc.memory_full_info().pss
+        except (psutil.Error, AttributeError):
+            pass
+    return total
+
+
 def _committed(db: Path) -> int:
     try:
         with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as con:
@@ -77,23 +90,67 @@ def _committed(db: Path) -> int:
         return 0
 
 
-def run_once(corpus: Path, engine: str, model: Path, work: Path, workers: str, time_limit: float = 0) -> dict:
+def store_digest(db: Path) -> str:
+    """SHA-256 over every statement with its labels, in a fixed order: equal digests, equal stores."""
+    digest = hashlib.sha256()
+    with sqlite3.connect(db) as con:
+        rows = con.execute('SELECT s.article, s."start", s."end", s.kind, s.speaker, s.speaker_mention, s.text, s.date, '
+                           'p.target, p.stance, p.probabilities FROM statements s LEFT JOIN predictions p '
+                           'ON p.statement = s.id ORDER BY s.article, s."start", s."end", s.kind')
+        for row in rows:
+            digest.update(json.dumps(row, ensure_ascii=False).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def run_once(corpus: Path, engine: str, model: Path, work: Path, workers: str, time_limit: float = 0,
+             kill_at: int = 0) -> dict:
+    """One `stance analyze` run in a fresh store. `kill_at`: kill -9 the run once that many articles are
+    committed, check they are still there, and run the same command again to the end (a resume)."""
     db = work / f"{engine}.db"
     db.unlink(missing_ok=True)
+    killed = None
+    if kill_at:
+        killed = _run(corpus, engine, model, db, work, workers, kill_at=kill_at)
+        killed["committed_after_restart_check"] = _committed(db)
+        print(json.dumps({"killed": {k: v for k, v in killed.items() if k != "series_s_articles_rss_mb_main_mb_pss_mb"}}), flush=True)
+    result = _run(corpus, engine, model, db, work, workers, time_limit=time_limit)
+    if killed:
+        result["killed_run"] = killed
+        result["wall_s_including_killed_run"] = round(result["wall_s"] + killed["stopped_after_s"], 1)
+    return result
+
+
+def _run(corpus: Path, engine: str, model: Path, db: Path, work: Path, workers: str, time_limit: float = 0,
+         kill_at: int = 0) -> dict:
     command = [str(Path(sys.executable).parent / "stance"), "analyze", str(corpus), "--model", str(model), "--db", str(db),
                "--no-reports", "--engine", engine] + (["--workers", workers] if workers else [])
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     start = time.monotonic()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=work)
+    # output to files, not pipes: a long run's progress lines would fill a pipe nobody reads and stall it
+    out_path, err_path = work / f"{db.stem}.out", work / f"{db.stem}.err"
+    with out_path.open("w") as out_file, err_path.open("w") as err_file:
+        process = subprocess.Popen(command, env=env, stdout=out_file, stderr=err_file, text=True, cwd=work)
     watched = psutil.Process(process.pid)
-    peak, series, last_sample, stopped = 0, [], 0.0, False
+    peak, peak_pss, series, last_sample, stopped = 0, 0, [], 0.0, False
     while process.poll() is None:
         rss = tree_rss(watched)
         peak = max(peak, rss)
         now = time.monotonic() - start
-        if now - last_sample >= 10:  # memory against articles committed: flat means streaming works
-            series.append([round(now), _committed(db), round(rss / 2**20)])
+        if now - last_sample >= (2 if kill_at else 10):  # memory against articles committed: flat means streaming works
+            try:
+                main_rss = watched.memory_info().rss
+            except psutil.Error:
+                main_rss = 0
+            pss = tree_pss(watched)
+            peak_pss = max(peak_pss, pss)
+            series.append([round(now), _committed(db), round(rss / 2**20), round(main_rss / 2**20), round(pss / 2**20)])
             last_sample = now
+        if kill_at and series and series[-1][1] >= kill_at:  # kill -9 the whole tree mid-run
+            committed = _committed(db)
+            for proc in watched.children(recursive=True) + [watched]:
+                proc.kill()
+            stopped = True
+            break
         if time_limit and now > time_limit:  # a partial run: stop it (the store keeps what was committed)
             for proc in watched.children(recursive=True) + [watched]:
                 proc.kill()
@@ -101,10 +158,15 @@ def run_once(corpus: Path, engine: str, model: Path, work: Path, workers: str, t
             break
         time.sleep(0.5)
     wall = time.monotonic() - start
-    out, err = process.communicate()
+    process.wait()
+    out, err = out_path.read_text(errors="replace"), err_path.read_text(errors="replace")
     if stopped:
-        return {"stopped_after_s": round(wall), "articles_committed": _committed(db), "peak_rss_mb": round(peak / 2**20),
-                "series_s_articles_rss_mb": series}
+        result = {"stopped_after_s": round(wall), "articles_committed": _committed(db), "peak_rss_mb": round(peak / 2**20),
+                  "peak_pss_mb": round(peak_pss / 2**20),
+                  "series_s_articles_rss_mb_main_mb_pss_mb": series}
+        if kill_at:
+            result["committed_when_killed"] = committed
+        return result
     if process.returncode != 0:
         raise SystemExit(f"stance analyze failed ({engine}): {err[-2000:]}")
     with sqlite3.connect(db) as con:
@@ -112,8 +174,9 @@ def run_once(corpus: Path, engine: str, model: Path, work: Path, workers: str, t
         labels = con.execute("SELECT target, stance, COUNT(*) FROM predictions GROUP BY 1, 2 ORDER BY 1, 2").fetchall()
     return {"wall_s": round(wall, 1), "articles": articles, "statements": statements,
             "articles_per_s": round(articles / wall, 2), "statements_per_s": round(statements / wall, 1),
-            "peak_rss_mb": round(peak / 2**20), "labels": [list(r) for r in labels], "summary": out.strip().splitlines()[:2],
-            "series_s_articles_rss_mb": series}
+            "peak_rss_mb": round(peak / 2**20), "peak_pss_mb": round(peak_pss / 2**20), "labels": [list(r) for r in labels], "store_digest": store_digest(db),
+            "summary": out.strip().splitlines()[:3],
+            "series_s_articles_rss_mb_main_mb_pss_mb": series}
 
 
 def writer_ceiling(work: Path, articles: int = 2000, per_article: int = 20) -> dict:
@@ -155,6 +218,8 @@ def main() -> None:
     parser.add_argument("--polnear", type=Path, default=POLNEAR)
     parser.add_argument("--time-limit", type=float, default=0,
                         help="Stop each run after this many seconds and report memory against articles committed so far.")
+    parser.add_argument("--kill-at", type=int, default=0,
+                        help="kill -9 each run once this many articles are committed, then resume it to the end.")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "measurements" / "scale.json")
     args = parser.parse_args()
     rows = source_texts(args.polnear)
@@ -166,19 +231,20 @@ def main() -> None:
         for size in [int(s) for s in args.sizes.split(",")]:
             corpus = build_corpus(rows, size, work)
             for engine in args.engines.split(","):
-                runs = [run_once(corpus, engine, args.model.resolve(), work, args.workers, args.time_limit)
+                runs = [run_once(corpus, engine, args.model.resolve(), work, args.workers, args.time_limit,
+                                 args.kill_at if size > args.kill_at > 0 else 0)
                         for _ in range(args.repeats)]
                 if "stopped_after_s" in runs[0]:
                     results.append({"size": size, "engine": engine, "partial": True, **runs[0]})
-                    print(json.dumps({k: v for k, v in results[-1].items() if k != "series_s_articles_rss_mb"}), flush=True)
+                    print(json.dumps({k: v for k, v in results[-1].items() if k != "series_s_articles_rss_mb_main_mb_pss_mb"}), flush=True)
                     args.out.parent.mkdir(parents=True, exist_ok=True)
                     args.out.write_text(json.dumps(_report(args, rows, results, writer), indent=2) + "\n", encoding="utf-8")
                     continue
                 median = {key: statistics.median(r[key] for r in runs)
-                          for key in ("wall_s", "articles_per_s", "statements_per_s", "peak_rss_mb")}
+                          for key in ("wall_s", "articles_per_s", "statements_per_s", "peak_rss_mb", "peak_pss_mb")}
                 entry = {"size": size, "engine": engine, "repeats": len(runs), **median,
                          "articles": runs[0]["articles"], "statements": runs[0]["statements"],
-                         "labels": runs[0]["labels"], "runs": runs}
+                         "labels": runs[0]["labels"], "store_digest": runs[0]["store_digest"], "runs": runs}
                 results.append(entry)
                 print(json.dumps({k: v for k, v in entry.items() if k not in ("runs", "labels")}), flush=True)
                 args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -196,6 +262,7 @@ def _report(args, rows, results, writer) -> dict:
                 "ray_over_local_articles_per_s": round(by_engine["ray"]["articles_per_s"] / by_engine["local"]["articles_per_s"], 3),
                 "same_labels": by_engine["ray"]["labels"] == by_engine["local"]["labels"]
                 and by_engine["ray"]["statements"] == by_engine["local"]["statements"],
+                "same_store": by_engine["ray"]["store_digest"] == by_engine["local"]["store_digest"],
             }
     return {"command": " ".join(sys.argv), "source_articles": len(rows), "cpus": os.cpu_count(),
             "load_average_at_end": os.getloadavg(), "python": platform.python_version(), "model": str(args.model),
