@@ -244,3 +244,22 @@ def test_progress_writes_plain_lines_to_a_log(capsys):
     with RunProgress(total=None, log_every_s=3600) as quiet:
         quiet.tick(5, 5)
     assert capsys.readouterr().err == ""  # not before log_every_s has passed
+
+
+def test_each_classified_chunk_hands_freed_memory_back(monkeypatch):
+    """classify_chunk trims the heap once per chunk (glibc's malloc_trim; nothing where there is none)."""
+    from stance.engine import classify_chunk
+    from stance.records import Prediction
+
+    class Counting:
+        def predict(self, statements):
+            return [Prediction(target="none", stance="none") for _ in statements]
+
+    trims = []
+    monkeypatch.setattr(stance.engine, "_MALLOC_TRIM", lambda pad: trims.append(pad))
+    out = classify_chunk(Counting(), [["s1", "s2"], [], ["s3"]])
+    assert [len(p) for p in out] == [2, 0, 1] and trims == [0]
+    monkeypatch.setattr(stance.engine, "_MALLOC_TRIM", None)
+    monkeypatch.setattr("sys.platform", "darwin")
+    stance.engine.release_freed_memory()  # no glibc: looked up once, then nothing to do
+    assert stance.engine._MALLOC_TRIM is False
