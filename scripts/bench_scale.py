@@ -59,27 +59,25 @@ def build_corpus(rows: list[dict], size: int, folder: Path) -> Path:
     return path
 
 
-def tree_rss(process: psutil.Process) -> int:
-    """Resident bytes of a process and all its descendants."""
+def _tree_sum(process: psutil.Process, measure) -> int:
     total = 0
     for proc in [process] + process.children(recursive=True):
         try:
-            total += proc.memory_info().rss
-        except psutil.Error:
+            total += measure(proc)
+        except (psutil.Error, AttributeError):
             pass
     return total
+
+
+def tree_rss(process: psutil.Process) -> int:
+    """Resident bytes of a process and all its descendants."""
+    return _tree_sum(process, lambda proc: proc.memory_info().rss)
 
 
 def tree_pss(process: psutil.Process) -> int:
     """Proportional set size of a process and all its descendants: shared pages (libraries, Ray's object
     store) counted once across the tree, not once per process as a sum of resident sets does."""
-    total = 0
-    for proc in [process] + process.children(recursive=True):
-        try:
-            total += proc.memory_full_info().pss
-        except (psutil.Error, AttributeError):
-            pass
-    return total
+    return _tree_sum(process, lambda proc: proc.memory_full_info().pss)
 
 
 def _committed(db: Path) -> int:
@@ -145,13 +143,9 @@ def _run(corpus: Path, engine: str, model: Path, db: Path, work: Path, workers: 
             peak_pss = max(peak_pss, pss)
             series.append([round(now), _committed(db), round(rss / 2**20), round(main_rss / 2**20), round(pss / 2**20)])
             last_sample = now
-        if kill_at and series and series[-1][1] >= kill_at:  # kill -9 the whole tree mid-run
+        # kill -9 the whole tree mid-run, or stop a partial run (the store keeps what was committed)
+        if (kill_at and series and series[-1][1] >= kill_at) or (time_limit and now > time_limit):
             committed = _committed(db)
-            for proc in watched.children(recursive=True) + [watched]:
-                proc.kill()
-            stopped = True
-            break
-        if time_limit and now > time_limit:  # a partial run: stop it (the store keeps what was committed)
             for proc in watched.children(recursive=True) + [watched]:
                 proc.kill()
             stopped = True
