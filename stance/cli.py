@@ -109,7 +109,7 @@ def analyze_command(
     period: Annotated[str, typer.Option("--period", help="Group positions by day, month or year.")] = "month",
     skip_bad: SkipBadOpt = False,
     config: ConfigOpt = None,
-    engine: Annotated[str, typer.Option("--engine", help="local (worker processes on this machine) or ray (Ray Data; pip install \"stance[ray]\").")] = "local",
+    engine: Annotated[str, typer.Option("--engine", help="local (worker processes on this machine) or ray (Ray Data; pip install \"stance\\[ray]\").")] = "local",
     workers: Annotated[Optional[int], typer.Option("--workers", help="Extraction worker processes (local engine; default: cores - 1, at most 4) or Ray actors (ray engine; default: Ray's CPUs).")] = None,
     ray_address: Annotated[Optional[str], typer.Option("--ray-address", help="Ray cluster to use with --engine ray, e.g. ray://head:10001 (default: start a local Ray).")] = None,
     reports: Annotated[bool, typer.Option("--reports/--no-reports", help="Write the reports after storing (for very large stores, run `stance report` with filters instead).")] = True,

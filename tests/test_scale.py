@@ -175,6 +175,14 @@ def test_ray_engine_stores_the_same_statements(corpus, tiny_model, single_proces
     assert [r[1:] for r in rows] == [r[1:] for r in single_process]
 
 
+def test_analyze_help_names_the_ray_extra():
+    """Rich reads "[ray]" as markup unless escaped; the help must still say what to install."""
+    result = runner.invoke(app, ["analyze", "--help"])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.replace("│", " ").split())
+    assert 'pip install "stance[ray]"' in text, text
+
+
 def test_unknown_engine_is_an_error(corpus, tiny_model, tmp_path):
     result = runner.invoke(app, ["analyze", str(corpus), "--model", str(tiny_model), "--db", str(tmp_path / "x.db"),
                                  "--engine", "spark"])
