@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 def seed_like(n: int) -> list[dict]:
     """n statements shaped like the seed labels (speaker, quote, surrounding sentence), cycling through them."""
     from stance.config import load_labels
-    from stance.traindata import load_labelled
+    from stance.classify.traindata import load_labelled
 
     rows = load_labelled([ROOT / "seeds" / "labels.jsonl"], load_labels())
     rows = [{"speaker": r.get("speaker"), "text": r["text"], "context": r.get("context", "")} for r in rows]

@@ -12,11 +12,11 @@ from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, ".")
-from stance.classify import load_classifier
+from stance.classify.predict import load_classifier
 from stance.config import load_labels, load_train_config
-from stance.device import choose_device
+from stance.classify.device import choose_device
 from stance.train import train
-from stance.traindata import load_labelled
+from stance.classify.traindata import load_labelled
 
 out, requested = Path(sys.argv[1]), sys.argv[2]
 chosen = choose_device(requested)

@@ -7,7 +7,7 @@ found as in `stance evaluate classifier --cv event` (articles sharing quotes);
 for each event one model is trained exactly as the CV's finetune+tfidf (the
 config's data, minus that event's hand-labelled statements; the composed
 statements always in), and it labels that event's statements only, both the
-extractor's and the gold ones. Then stance.evaluation_positions scores cells,
+extractor's and the gold ones. Then stance.evaluate.positions scores cells,
 changes and the tentative-change rule grid as the command does.
 
 With --models DIR the held-out models are saved there (one folder per event,
@@ -55,7 +55,7 @@ def loeo_classify(gold: Path, config, models: Path = None, log=print):
     from stance.classify import Classifier
     from stance.config import load_labels
     from stance.errors import StanceError
-    from stance.traindata import find_events, load_labelled
+    from stance.classify.traindata import find_events, load_labelled
     from stance.train import fit_finetune, fit_tfidf, save_model
 
     labels = load_labels(config.resolve(config.labels))
@@ -107,7 +107,7 @@ def loeo_classify(gold: Path, config, models: Path = None, log=print):
 def recorded_classify(gold: Path, cv_json: Path, method: str, articles: dict):
     """A classify(rows) from the held-out labels recorded by `stance evaluate classifier --json`."""
     from stance.errors import StanceError
-    from stance.extraction_eval import _overlap, load_gold
+    from stance.evaluate.extraction import _overlap, load_gold
     from stance.records import Prediction
 
     report = json.loads(Path(cv_json).read_text(encoding="utf-8"))
@@ -157,9 +157,9 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     from stance.config import load_train_config
-    from stance.corpus import load_corpus
+    from stance.ingest import load_corpus
     from stance.errors import StanceError
-    from stance.evaluation_positions import evaluate_positions, to_markdown
+    from stance.evaluate.positions import evaluate_positions, to_markdown
 
     try:
         corpus = load_corpus(args.paths, manifest=args.manifest)

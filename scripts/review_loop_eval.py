@@ -35,10 +35,10 @@ sys.path.insert(0, str(ROOT))
 
 from stance.analyze import analyze  # noqa: E402
 from stance.config import load_train_config  # noqa: E402
-from stance.evaluation_classifier import evaluate_model  # noqa: E402
+from stance.evaluate.classifier import evaluate_model  # noqa: E402
 from stance.review.queue import build_queue, write_queue  # noqa: E402
 from stance.train import train  # noqa: E402
-from stance.traindata import _same_quote, _shingles  # noqa: E402
+from stance.classify.traindata import _same_quote, _shingles  # noqa: E402
 
 MARCH_2025 = ["000_bf9abceab3bffed9", "001_c33358eb509a7f24", "002_d7d27435de85b353"]  # one story, three outlets
 OTHERS = ["003_be2d0c343ec47e23", "004_46592923fb3c0e31"]  # NATO in February 2024, Greenland in January 2026

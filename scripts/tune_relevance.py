@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from stance.config import load_labels  # noqa: E402
-from stance.evaluation_offtopic import _overlap, load_gold  # noqa: E402
+from stance.evaluate.offtopic import _overlap, load_gold  # noqa: E402
 from stance.records import read_jsonl  # noqa: E402
 
 GRID = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)

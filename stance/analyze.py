@@ -1,6 +1,6 @@
 """The main job: ingest, extract, classify, store, aggregate and report.
 
-The corpus is streamed (stance.corpus.CorpusReader) through an engine
+The corpus is streamed (stance.ingest.corpus.CorpusReader) through an engine
 (stance.engine: `local` worker processes or `ray`), which commits each chunk of
 articles with their statements and predictions in one transaction. So memory
 does not grow with the corpus, an interrupted run keeps everything it
@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Optional
 
 from stance.config import DEFAULT_CONFIG
-from stance.corpus import CorpusReader
+from stance.ingest import CorpusReader
 from stance.engine import ENGINES, PREDICT_BATCH, default_workers
 from stance.errors import StanceError
-from stance.merge import NONE_LABEL
+from stance.track import NONE_LABEL
 from stance.report import DEFAULT_OUT, load_aggregate, write_reports
 from stance.store import DEFAULT_DB, Store
 
@@ -85,7 +85,7 @@ def analyze(paths: list[Path], *, manifest: Optional[Path] = None, model_dir: Op
     """Run the whole pipeline over `paths` and write the reports; returns a summary.
 
     `project` (stance.project.load_project) picks the default model and the actor registry;
-    None means the defaults shipped with stance. `device`: see stance.device (the ray engine loads on its workers' CPUs).
+    None means the defaults shipped with stance. `device`: see stance.classify.device (the ray engine loads on its workers' CPUs).
 
     `engine` is "local" (`workers` extraction processes; default: one per core
     beyond the first) or "ray" (Ray Data, at `ray_address` or a local Ray started

@@ -135,7 +135,7 @@ DeviceOpt = Annotated[str, typer.Option("--device", help="Where the encoder runs
 
 def _device_line(device: str) -> str:
     """Resolve --device and say which device runs, as the run's first line (on stderr)."""
-    from stance.device import choose_device
+    from stance.classify.device import choose_device
 
     chosen = choose_device(device)
     err_console.print(escape(chosen.describe()))
@@ -152,10 +152,10 @@ def extract_command(
     time_budget: BudgetOpt = 10.0,
 ) -> None:
     """Find attributed statements and their speakers; one JSON object per statement."""
-    from stance.corpus import CorpusReader
+    from stance.ingest import CorpusReader
     from stance.extract import extract_articles
     from stance.project import load_project
-    from stance.speakers import load_registry
+    from stance.extract.speakers import load_registry
 
     if out is not None:
         check_output_file(out, "--out", "the statements")
@@ -181,8 +181,8 @@ def evaluate_extraction_command(
     time_budget: BudgetOpt = 10.0,
 ) -> None:
     """Score the extractor: statement precision, recall, F1 and speaker accuracy (or PolNeAR's figures)."""
-    from stance.corpus import load_corpus
-    from stance.extraction_eval import evaluate_extraction, evaluate_polnear, polnear_summary, to_markdown
+    from stance.ingest import load_corpus
+    from stance.evaluate.extraction import evaluate_extraction, evaluate_polnear, polnear_summary, to_markdown
 
     if json_path is not None:
         check_output_file(json_path, "--json", "the report")
@@ -216,9 +216,9 @@ def evaluate_positions_command(
     config: ConfigOpt = None,
 ) -> None:
     """Score the report's positions (speaker x target x period) and changes against gold statements."""
-    from stance.aggregate import check_period
-    from stance.corpus import load_corpus
-    from stance.evaluation_positions import evaluate_positions, to_markdown
+    from stance.track import check_period
+    from stance.ingest import load_corpus
+    from stance.evaluate.positions import evaluate_positions, to_markdown
 
     check_period(period)
     if json_path is not None:
@@ -417,7 +417,7 @@ def evaluate_classifier_command(
     markdown: Annotated[Optional[Path], typer.Option("--markdown", help="Write the report as Markdown to this file (default: print it).")] = None,
 ) -> None:
     """Cross-validate the classifier and its baselines, or score a trained model."""
-    from stance.evaluation_classifier import cross_validate, evaluate_model, to_markdown, write_reports
+    from stance.evaluate.classifier import cross_validate, evaluate_model, to_markdown, write_reports
 
     for path, option in ((json_path, "--json"), (markdown, "--markdown")):
         if path is not None:
@@ -453,7 +453,7 @@ def evaluate_offtopic_command(
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Write the report (figures, ids, offsets, scores; no article text) as JSON here.")] = None,
 ) -> None:
     """Share of statements in news about other subjects that are given a target, with the worst false positives."""
-    from stance.evaluation_offtopic import DEFAULT_GOLD, evaluate_offtopic, to_text, write_json
+    from stance.evaluate.offtopic import DEFAULT_GOLD, evaluate_offtopic, to_text, write_json
 
     report, false_pos = evaluate_offtopic(polnear, split, model, gold or DEFAULT_GOLD)
     write_json(report, json_path)

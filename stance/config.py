@@ -40,7 +40,7 @@ def load_yaml(path: Path) -> Any:
 
 @dataclass(frozen=True)
 class RelevanceSettings:
-    """How the relevance gate (stance.relevance) decides that a statement is about a target at all.
+    """How the relevance gate (stance.classify.relevance) decides that a statement is about a target at all.
 
     A statement is relevant when its own words or its sentence contain an anchor
     term of some target; or, failing that, when a statement of the same article
@@ -111,7 +111,7 @@ def _target_entry(name: str, value: Any, where: str) -> tuple[str, Optional[tupl
         return str(value.get("description") or ""), None
     if not isinstance(anchors, list) or not anchors or not all(isinstance(a, str) and a.strip() for a in anchors):
         raise StanceError(f"{where}: target {name!r}: 'anchors' must be a non-empty list of terms, found {anchors!r}")
-    from stance.relevance import check_anchor
+    from stance.classify.relevance import check_anchor
 
     for anchor in anchors:
         check_anchor(anchor, f"{where}: target {name!r}")

@@ -56,7 +56,7 @@ class Prediction:
     target_probs: dict = field(default_factory=dict)
     stance_probs: dict = field(default_factory=dict)
     model_id: str = ""
-    relevance: Optional[float] = None  # the relevance gate's score (stance.relevance); None without a gate
+    relevance: Optional[float] = None  # the relevance gate's score (stance.classify.relevance); None without a gate
     off_target: bool = False  # the gate judged the statement about no target (target and stance set to none)
     confidence: Optional[float] = None  # calibrated P(target right) x P(stance right); None for models without it
 

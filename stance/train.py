@@ -14,11 +14,11 @@ import time
 from pathlib import Path
 from typing import Optional, Sequence
 
-from stance.basemodel import resolve_base_model
+from stance.classify.basemodel import resolve_base_model
 from stance.config import PROJECT_ROOT, LabelSet, TrainConfig, load_labels
 from stance.errors import StanceError
-from stance.modelinput import META_FILE, encode, quiet_transformers, set_threads
-from stance.traindata import check_trainable, fingerprint, joined_inputs, load_labelled
+from stance.classify.modelinput import META_FILE, encode, quiet_transformers, set_threads
+from stance.classify.traindata import check_trainable, fingerprint, joined_inputs, load_labelled
 
 METRICS_FILE = "metrics.json"
 FORMAT = 1
@@ -77,9 +77,9 @@ def fit_finetune(rows: Sequence[dict], config: TrainConfig, labels: LabelSet, pr
     from datasets import Dataset
     from transformers import AutoTokenizer, DataCollatorWithPadding, PrinterCallback, Trainer, TrainingArguments, set_seed
 
-    from stance.twohead import build_from_base
+    from stance.classify.twohead import build_from_base
 
-    from stance.device import choose_device
+    from stance.classify.device import choose_device
 
     device = choose_device(config.device)
     base_dir, base_meta = resolve_base_model(config.base_model, PROJECT_ROOT)
@@ -129,7 +129,7 @@ def fit_tfidf(rows: Sequence[dict], config: TrainConfig):
     """The TF-IDF + LR partner of the fine-tune, on the same model input; None when config.tfidf_weight is 0."""
     if not config.tfidf_weight:
         return None
-    from stance.lexical import fit_lexical
+    from stance.classify.lexical import fit_lexical
 
     return fit_lexical(joined_inputs(rows, config), {"target": [r["target"] for r in rows], "stance": [r["stance"] for r in rows]})
 
@@ -154,7 +154,7 @@ def train(config: TrainConfig, output: Path, data: Optional[Sequence[Path]] = No
     check_trainable(rows, labels, config.labels)
     calibration = None
     if config.method == "embed":
-        from stance.embedhead import calibrate, fit_embed
+        from stance.classify.embedhead import calibrate, fit_embed
 
         model, tokenizer, info, x = fit_embed(rows, config, labels)
         if config.calibrate:
@@ -164,7 +164,7 @@ def train(config: TrainConfig, output: Path, data: Optional[Sequence[Path]] = No
     from stance.classify import Classifier
 
     temperature = {t: calibration[t]["temperature"] for t in ("target", "stance")} if calibration else None
-    from stance.embedhead import prior_factors
+    from stance.classify.embedhead import prior_factors
 
     prior = prior_factors(rows, labels, config)
     classifier = Classifier(model, tokenizer, config, labels, model_id="", lexical=fit_tfidf(rows, config),
@@ -193,7 +193,7 @@ def int8_agreement(classifier, rows: Sequence[dict], fp32=None) -> float:
 
     `fp32`: the classifier's predictions for `rows`, when the caller already has them.
     """
-    from stance.classify import Classifier, quantize
+    from stance.classify.predict import Classifier, quantize
 
     fp32 = fp32 if fp32 is not None else classifier.predict(rows)
     q = Classifier(quantize(classifier.model), classifier.tokenizer, classifier.config, classifier.labels,
@@ -213,8 +213,8 @@ def _counts(rows: Sequence[dict], key: str) -> dict:
 def save_model(model, tokenizer, output: Path, config: TrainConfig, labels: LabelSet, rows, paths, base_meta: dict,
                metrics: dict, extra: Optional[dict] = None, lexical=None) -> dict:
     """Write weights, tokenizer, the TF-IDF partner (if any), metadata and metrics into `output`."""
-    from stance.basemodel import sha256_file
-    from stance.lexical import ARRAYS_FILE, JSON_FILE
+    from stance.classify.basemodel import sha256_file
+    from stance.classify.lexical import ARRAYS_FILE, JSON_FILE
 
     output = Path(output)
     if output.exists() and not output.is_dir():

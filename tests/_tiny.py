@@ -49,7 +49,7 @@ def tiny_base() -> Path:
     """A randomly initialised 2-layer BERT (hidden 32) with the gt package's tokenizer."""
     from transformers import BertConfig, BertModel, set_seed
 
-    from stance.basemodel import default_model_dir
+    from stance.classify.basemodel import default_model_dir
 
     out = Path(tempfile.mkdtemp(prefix="stance-tiny-base-"))
     src = default_model_dir()

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from stance.aggregate import (aggregate, date_bounds, merge_utterances, normalise_text, parse_date_filter,
+from stance.track.aggregate import (aggregate, date_bounds, merge_utterances, normalise_text, parse_date_filter,
                               strip_quotes, text_similarity)
 from stance.errors import StanceError
 
@@ -80,7 +80,7 @@ def test_no_merge_for_other_speaker_far_dates_or_unknown_speaker():
 
 
 def test_merge_day_boundary():
-    from stance.merge import MAX_DAYS
+    from stance.track.merge import MAX_DAYS
 
     def groups(first, second):
         return _groups(merge_utterances([row(1, FULL_STRAIGHT, first), row(2, FULL_CURLY, second)]))
@@ -263,7 +263,7 @@ def test_date_helpers():
 
 
 def test_modules_do_not_import_torch():
-    code = ("import sys, stance.store, stance.merge, stance.aggregate, stance.report, stance.report_html; "
+    code = ("import sys, stance.store.database, stance.track.merge, stance.track.aggregate, stance.report.writers, stance.report.html; "
             "heavy = [m for m in ('torch', 'transformers', 'sklearn', 'datasets') if m in sys.modules]; "
             "print(heavy); sys.exit(1 if heavy else 0)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

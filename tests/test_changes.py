@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from stance.aggregate import ChangeRule, aggregate, statement_confidence, top_stances
+from stance.track.aggregate import ChangeRule, aggregate, statement_confidence, top_stances
 
 TRUMP = "Donald Trump"
 

@@ -84,7 +84,7 @@ def test_label_set_validation(data, message):
 
 
 def test_shipped_configs_load_and_their_data_can_train():
-    from stance.traindata import check_trainable, load_labelled
+    from stance.classify.traindata import check_trainable, load_labelled
 
     raw = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
     config = load_train_config()

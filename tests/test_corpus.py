@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from stance.cli import app
 from stance.config import load_labels
-from stance.corpus import clean_text, load_corpus, parse_date
+from stance.ingest.corpus import clean_text, load_corpus, parse_date
 from stance.errors import StanceError
 from stance.records import DATE_PRECISIONS, STATEMENT_KINDS
 

@@ -8,7 +8,7 @@ import shutil
 import pytest
 from typer.testing import CliRunner
 
-from stance import device as dev
+from stance.classify import device as dev
 from stance.cli import app
 from stance.errors import StanceError
 from _tiny import toy_rows, trained_tiny, write_jsonl

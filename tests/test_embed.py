@@ -19,7 +19,7 @@ runner = CliRunner()
 
 
 def test_temperature_softens_an_overconfident_model():
-    from stance.embedhead import apply_temperature, expected_calibration_error, fit_temperature
+    from stance.classify.embedhead import apply_temperature, expected_calibration_error, fit_temperature
 
     rng = np.random.default_rng(0)
     gold = rng.integers(0, 3, 400)
@@ -61,7 +61,7 @@ def test_embed_heads_equal_the_standardised_regression():
     import torch
 
     from stance.config import load_labels
-    from stance.embedhead import embeddings, fit_embed, fit_heads, head_probabilities
+    from stance.classify.embedhead import embeddings, fit_embed, fit_heads, head_probabilities
 
     import tempfile
 
@@ -111,7 +111,7 @@ def test_bad_seeds_option(tmp_path):
 
 
 def test_mpnet_zip_digest_checked(tmp_path, monkeypatch):
-    from stance import mpnet
+    from stance.classify import mpnet
 
     parts = []
     for i in range(5):
@@ -127,7 +127,7 @@ def test_mpnet_zip_digest_checked(tmp_path, monkeypatch):
 def test_mpnet_missing_parts_say_how_to_install(monkeypatch):
     from importlib import metadata
 
-    from stance import mpnet
+    from stance.classify import mpnet
 
     def missing(name):
         raise metadata.PackageNotFoundError(name)
@@ -138,7 +138,7 @@ def test_mpnet_missing_parts_say_how_to_install(monkeypatch):
 
 
 def test_mpnet_tampered_copy_is_refused(tmp_path):
-    from stance import mpnet
+    from stance.classify import mpnet
 
     try:
         real = mpnet.model_dir()
@@ -158,7 +158,7 @@ def test_mpnet_tampered_copy_is_refused(tmp_path):
 
 def test_stance_prior_moves_training_shares_to_the_expected_ones(tmp_path):
     from stance.config import load_labels
-    from stance.embedhead import apply_prior, prior_factors
+    from stance.classify.embedhead import apply_prior, prior_factors
 
     labels = load_labels()
     rows = [{"stance": s} for s in ["none"] * 50 + ["support"] * 25 + ["doubt"] * 25]

@@ -92,21 +92,21 @@ def test_analyze_db_and_out_checked_before_any_work(a_file, monkeypatch):
 def test_report_and_evaluate_outputs_checked(a_file, tmp_path, monkeypatch):
     output = _clean_failure(runner.invoke(app, ["report", "--db", str(tmp_path / "none.db"), "--out", str(a_file)]))
     assert f"--out {a_file}: is a file" in output
-    monkeypatch.setattr("stance.extraction_eval.evaluate_extraction", _never)
+    monkeypatch.setattr("stance.evaluate.extraction.evaluate_extraction", _never)
     output = _clean_failure(runner.invoke(app, ["evaluate", "extraction", "--json", str(a_file / "e.json")]))
     assert f"--json {a_file / 'e.json'}: {a_file} is a file, not a folder" in output
-    monkeypatch.setattr("stance.evaluation_classifier.evaluate_model", _never)
+    monkeypatch.setattr("stance.evaluate.classifier.evaluate_model", _never)
     output = _clean_failure(runner.invoke(app, ["evaluate", "classifier", "--model", str(trained_tiny()), "--data",
                                                 str(a_file), "--markdown", str(a_file / "r.md")]))
     assert f"--markdown {a_file / 'r.md'}: {a_file} is a file, not a folder" in output
 
 
 @pytest.mark.parametrize("args, option, work", [
-    (["evaluate", "positions", str(ARTICLE), "--gold", "g.jsonl", "--json", "{bad}"], "--json", "stance.corpus.load_corpus"),
+    (["evaluate", "positions", str(ARTICLE), "--gold", "g.jsonl", "--json", "{bad}"], "--json", "stance.ingest.corpus.load_corpus"),
     (["agreement", "a.jsonl", "b.jsonl", "--json", "{bad}"], "--json", "stance.review.agreement.agreement"),
     (["export", "--format", "dna", "--db", "none.db", "--out", "{bad}"], "--out", "stance.export.export_network"),
     (["review", "queue", "--db", "none.db", "--out", "{bad}"], "--out", "stance.review.queue.build_queue"),
-    (["evaluate", "classifier", "--json", "{bad}"], "--json", "stance.evaluation_classifier.cross_validate"),
+    (["evaluate", "classifier", "--json", "{bad}"], "--json", "stance.evaluate.classifier.cross_validate"),
 ])
 def test_other_commands_check_their_output_first(a_file, monkeypatch, args, option, work):
     monkeypatch.setattr(work, _never)
@@ -140,7 +140,7 @@ def test_one_class_training_data_is_a_clear_error_before_training(tmp_path, monk
 
 def test_label_of_the_config_without_examples_is_named(tmp_path):
     from stance.config import load_labels
-    from stance.traindata import check_trainable
+    from stance.classify.traindata import check_trainable
 
     rows = [r for r in toy_rows() if r["target"] != "Japan treaty" and r["stance"] != "conditional"]
     with pytest.raises(StanceError, match=r"target labels found: 'Article 5', 'NATO', 'Greenland', 'none'; "
@@ -164,7 +164,7 @@ def test_ctrl_c_during_train_exits_130_without_traceback(tmp_path, monkeypatch):
 
 
 def test_ctrl_c_during_extract_leaves_no_partial_file(tmp_path, monkeypatch):
-    from stance import extract as extract_module
+    from stance.extract import extractor as extract_module
 
     calls = []
     real = extract_module.Extractor.extract
@@ -183,7 +183,7 @@ def test_ctrl_c_during_extract_leaves_no_partial_file(tmp_path, monkeypatch):
 
 
 def test_ctrl_c_during_predict_leaves_no_partial_file(tmp_path, monkeypatch):
-    from stance import classify
+    from stance.classify import predict as classify
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt

@@ -7,10 +7,10 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from stance.aggregate import ChangeRule
+from stance.track.aggregate import ChangeRule
 from stance.cli import app
 from stance.errors import StanceError
-from stance.evaluation_positions import evaluate_positions, score_rows
+from stance.evaluate.positions import evaluate_positions, score_rows
 from stance.records import Article, Prediction, Statement
 from stance.store import Store
 

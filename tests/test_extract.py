@@ -13,9 +13,9 @@ import pytest
 from typer.testing import CliRunner
 
 from stance.cli import app
-from stance.extract import Extractor, finish, sentence_context, utterance_date
+from stance.extract.extractor import Extractor, finish, sentence_context, utterance_date
 from stance.records import Article, Statement
-from stance.speakers import UNKNOWN, load_registry
+from stance.extract.speakers import UNKNOWN, load_registry
 
 ROOT = Path(__file__).resolve().parent.parent
 STATEMENT_FIELDS = ["article", "speaker", "speaker_mention", "text", "kind", "start", "end", "context", "date",

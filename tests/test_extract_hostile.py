@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from stance import grammar as g
+from stance.extract import grammar as g
 
 ROOT = Path(__file__).resolve().parent.parent
 LIMIT_S = 90

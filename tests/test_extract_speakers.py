@@ -7,7 +7,7 @@ import pytest
 
 from stance.extract import Extractor, finish
 from stance.records import Article
-from stance.speakers import UNKNOWN, ArticleSpeakers, load_registry
+from stance.extract.speakers import UNKNOWN, ArticleSpeakers, load_registry
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,8 @@ import pytest
 
 from stance.extract import Extractor, finish
 from stance.records import Article, Statement
-from stance.speakers import UNKNOWN, load_registry
-from stance.tags import tag_view
+from stance.extract.speakers import UNKNOWN, load_registry
+from stance.extract.tags import tag_view
 
 
 @pytest.fixture(scope="module")

@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from stance import extraction_polnear as polnear
+from stance.evaluate import polnear as polnear
 from stance.cli import app
 from stance.extract import Extractor
-from stance.extraction_polnear import load_export, score_export
+from stance.evaluate.polnear import load_export, score_export
 
 ROOT = Path(__file__).resolve().parent.parent
 POLNEAR = Path(os.environ.get("STANCE_POLNEAR", ROOT.parent / "shared" / "polnear"))
@@ -253,7 +253,7 @@ def test_extract_skips_an_article_over_budget_and_keeps_the_others(tmp_path, mon
 
 
 def test_time_budget_zero_runs_in_process_and_negative_is_refused(tmp_path):
-    from stance.timebudget import BudgetedExtractor
+    from stance.extract.timebudget import BudgetedExtractor
 
     result = runner.invoke(app, ["extract", str(_corpus(tmp_path)), "--time-budget", "0"])
     assert result.exit_code == 0, result.output

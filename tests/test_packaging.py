@@ -19,7 +19,7 @@ from stance.cli import app
 from stance.config import load_labels, load_train_config
 from stance.errors import StanceError
 from stance.project import init_project, load_project
-from stance.speakers import load_registry
+from stance.extract.speakers import load_registry
 
 from _tiny import tiny_config, toy_rows, write_jsonl
 

@@ -15,8 +15,8 @@ from stance.cli import app
 from stance.config import DEFAULT_LABELS, labels_from_dict, load_labels
 from stance.errors import StanceError
 from stance.records import Article, Prediction, Statement
-from stance.relevance import RelevanceGate
-from stance.report import build_report
+from stance.classify.relevance import RelevanceGate
+from stance.report.writers import build_report
 from stance.store import Store
 
 runner = CliRunner()
@@ -109,7 +109,7 @@ def test_label_set_round_trips_through_model_metadata():
 
 
 def test_models_saved_before_the_gate_get_the_configured_gate():
-    from stance.relevance import with_default_gate
+    from stance.classify.relevance import with_default_gate
 
     old = replace(LABELS, anchors={}, relevance=None)
     assert with_default_gate(old) == LABELS
@@ -203,7 +203,7 @@ def test_evaluate_offtopic_on_a_small_invented_corpus(tmp_path):
 
 
 def test_an_off_target_statement_never_votes_its_utterance_into_a_position():
-    from stance.aggregate import aggregate
+    from stance.track import aggregate
 
     base = {"speaker": "Ann Lee", "date": "2024-05-02", "date_precision": "day", "stance": "none",
             "stance_probs": {"support": 0.7, "none": 0.3}}

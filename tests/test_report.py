@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from stance.cli import app
 from stance.errors import StanceError
 from stance.records import Article, Prediction, Statement
-from stance.report import build_report, write_reports
+from stance.report.writers import build_report, write_reports
 from stance.store import Store
 
 QUOTE = "If they don't pay, we won't protect them. No, we won't protect them."
@@ -181,7 +181,7 @@ def test_html_opens_with_a_matrix_of_latest_positions_linking_to_sections(tmp_pa
 
 
 def test_matrix_marks_positions_resting_only_on_low_confidence_labels(tmp_path):
-    from stance.report_html import matrix_html
+    from stance.report.html import matrix_html
 
     position = {"actor": "A", "target": "NATO", "latest": {"stance": "doubt", "period": "2025-01", "mixed": False},
                 "periods": [{"period": "2025-01", "utterances": ["u1", "u2"]}], "undated": None,

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 import stance.engine
 from stance.cli import app
-from stance.corpus import CorpusReader, load_corpus
+from stance.ingest import CorpusReader, load_corpus
 from _tiny import trained_tiny
 
 ROOT = Path(__file__).resolve().parent.parent

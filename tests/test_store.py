@@ -8,7 +8,7 @@ import pytest
 
 from stance.errors import StanceError
 from stance.records import Article, Prediction, Statement
-from stance.store import SCHEMA_VERSION, Store
+from stance.store.database import SCHEMA_VERSION, Store
 
 
 def article(id="a1", hash="h1", date="2025-03-07", **kw) -> Article:

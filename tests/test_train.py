@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from stance.cli import app
 from stance.config import load_labels, load_train_config
 from stance.errors import StanceError
-from stance.traindata import find_events, load_labelled, model_input
+from stance.classify.traindata import find_events, load_labelled, model_input
 from _tiny import tiny_config, toy_rows, trained_tiny, write_jsonl
 
 runner = CliRunner()
@@ -112,7 +112,7 @@ def test_bad_config_is_an_error(tmp_path, text, message):
 
 
 def test_default_base_model_digests_checked(tmp_path):
-    from stance.basemodel import EXPECTED_SHA256, default_model_dir, verify_default
+    from stance.classify.basemodel import EXPECTED_SHA256, default_model_dir, verify_default
 
     assert verify_default(default_model_dir())["model.safetensors"] == EXPECTED_SHA256["model.safetensors"]
     (tmp_path / "model.safetensors").write_bytes(b"not the weights")
@@ -122,7 +122,7 @@ def test_default_base_model_digests_checked(tmp_path):
 
 
 def test_missing_base_model_dir(tmp_path):
-    from stance.basemodel import resolve_base_model
+    from stance.classify.basemodel import resolve_base_model
 
     with pytest.raises(StanceError, match="no such directory"):
         resolve_base_model(str(tmp_path / "nope"))

@@ -10,7 +10,7 @@ from _tiny import tiny_config, toy_rows, write_jsonl
 from stance.cli import app
 from stance.records import Article, Prediction, Statement
 from stance.store import Store
-from stance.store_reviews import Review
+from stance.store import Review
 
 runner = CliRunner()
 

@@ -42,7 +42,7 @@ def make_extractor(actors: Optional[str] = None):
 
     if actors is None:
         return Extractor()
-    from stance.speakers import load_registry
+    from stance.extract.speakers import load_registry
 
     from pathlib import Path
 

@@ -17,7 +17,7 @@ from stance.config import LabelSet
 from stance.errors import StanceError
 from stance.records import read_jsonl
 from stance.store import Store
-from stance.store_reviews import Review
+from stance.store import Review
 
 
 def _annotator(name: Optional[str]) -> str:

@@ -15,7 +15,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Optional
 
-from stance.aggregate import aggregate
+from stance.track import aggregate
 from stance.errors import StanceError
 from stance.store import Store
 

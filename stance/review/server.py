@@ -124,7 +124,7 @@ def make_server(session: ReviewSession, host: str = "127.0.0.1", port: int = 876
 
 def registry_names() -> list[str]:
     """Canonical names from the actor registry, offered when correcting a speaker."""
-    from stance.speakers import load_registry
+    from stance.extract.speakers import load_registry
 
     registry = load_registry()
     names = set(registry.aliases.values()) | set(registry.bodies.values())

@@ -12,7 +12,7 @@ from typing import Optional, Sequence
 
 from stance.config import LabelSet
 from stance.errors import StanceError
-from stance.traindata import load_labelled
+from stance.classify.traindata import load_labelled
 
 
 def reviewed_rows(add_data: Optional[Sequence[Path]], db_path: Optional[Path], labels: LabelSet) -> list[dict]:

@@ -22,9 +22,9 @@ from typing import Iterable, Iterator, Optional
 
 from stance.errors import StanceError
 from stance.records import Article, Prediction, Statement
-from stance.store_batch import BatchWrites
-from stance.store_errors import _guarded, _stance_error
-from stance.store_reviews import REVIEWS_SCHEMA, ReviewTables
+from stance.store.batch import BatchWrites
+from stance.store.sqlite_errors import _guarded, _stance_error
+from stance.store.reviews import REVIEWS_SCHEMA, ReviewTables
 
 DEFAULT_DB = Path("stance.db")
 SCHEMA_VERSION = 2  # 2: reviews (human labels) and article text; a version-1 file is upgraded on open
@@ -314,12 +314,12 @@ class Store(ReviewTables, BatchWrites):
     @_guarded
     def load_labelled(self, model_id: Optional[str] = None, *, actor: Optional[str] = None,
                       target: Optional[str] = None, article: Optional[str] = None) -> list[dict]:
-        """Labelled statements as plain dicts, the rows stance.aggregate works on.
+        """Labelled statements as plain dicts, the rows stance.track.aggregate works on.
 
         Uses the latest model's predictions unless `model_id` is given; statements
         that model has not labelled are left out. `actor` and `target` filter
         exactly (case-insensitive); fuzzy name matching and date filters are done
-        by stance.aggregate. A statement without its own date takes its article's.
+        by stance.track.aggregate. A statement without its own date takes its article's.
 
         Keys: statement_id, article, speaker, speaker_mention, text, kind, start,
         end, context, date, date_precision, source, title, url, origin, model_id,

@@ -137,8 +137,8 @@ def add_contexts(rows: list[dict]) -> None:
     if not wanting:
         return
     try:
-        from stance.corpus import load_corpus
-        from stance.extract import sentence_context
+        from stance.ingest import load_corpus
+        from stance.extract.extractor import sentence_context
     except ImportError:
         return
     texts: dict[str, str] = {}

@@ -1,7 +1,7 @@
 """Position reports: report.md, positions.json, statements.csv and report.html.
 
 Built from the store alone (no model), so `stance report` starts instantly.
-The HTML page lives in stance/report_html.py.
+The HTML page lives in stance/report/html.py.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ import json
 from pathlib import Path
 from typing import Optional, Union
 
-from stance.aggregate import (aggregate, check_period, parse_date_filter, rule_text, strip_quotes, summary_line,
+from stance.track.aggregate import (aggregate, check_period, parse_date_filter, rule_text, strip_quotes, summary_line,
                               support_text)
 from stance.errors import StanceError
-from stance.report_html import render_html
+from stance.report.html import render_html
 from stance.store import DEFAULT_DB, Store
 
 DEFAULT_OUT = Path("reports")
@@ -74,7 +74,7 @@ def write_reports(rows_or_aggregate: Union[list, dict], out_dir: Path = DEFAULT_
                   **filters) -> list[Path]:
     """Write report.md, positions.json, statements.csv and report.html into out_dir.
 
-    Takes the dict from stance.aggregate.aggregate (or load_aggregate), or the
+    Takes the dict from stance.track.aggregate.aggregate (or load_aggregate), or the
     labelled rows themselves (then aggregated with `period` and `filters`:
     actor, target, since, until). Returns the paths written.
     """

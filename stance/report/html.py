@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from html import escape
 
-from stance.aggregate import date_bounds, rule_text, stance_sort_key, strip_quotes, summary_line, support_text
+from stance.track.aggregate import date_bounds, rule_text, stance_sort_key, strip_quotes, summary_line, support_text
 
 STANCE_COLOURS = {"support": "#2e7d32", "conditional": "#e69500", "doubt": "#c62828", "none": "#9e9e9e"}
 _EXTRA_COLOURS = ("#1565c0", "#6a1b9a", "#00838f", "#5d4037", "#ad1457")

@@ -3,7 +3,7 @@
 Rules, not a model: quotation marks with a speaker tag before or after them
 give direct statements; a speaker, a reporting verb and a content clause give
 indirect ones (mixed when the clause carries a quoted fragment). Speakers are
-resolved by `stance.speakers`. Nothing here is keyed to particular articles.
+resolved by `stance.extract.speakers`. Nothing here is keyed to particular articles.
 """
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ from dataclasses import dataclass, replace
 from datetime import date as _date, timedelta
 from typing import Iterable, Optional
 
-from stance import grammar as g
-from stance.spans import (MAX_SENTENCE, SpanList, _SpanSet, _sentence_at, _sentence_end_after, _span_at, _starts,
+from stance.extract import grammar as g
+from stance.extract.spans import (MAX_SENTENCE, SpanList, _SpanSet, _sentence_at, _sentence_end_after, _span_at, _starts,
                           next_sentence_end,
                           sentence_context, sentence_spans, sentences_in)
 from stance.records import Article, Statement
-from stance.tags import ends_in_abbreviation
-from stance.untagged import untagged_quotes
-from stance.speakers import PRONOUNS, UNKNOWN, ActorRegistry, ArticleSpeakers, load_registry
+from stance.extract.tags import ends_in_abbreviation
+from stance.extract.untagged import untagged_quotes
+from stance.extract.speakers import PRONOUNS, UNKNOWN, ActorRegistry, ArticleSpeakers, load_registry
 
 
 @dataclass
@@ -373,7 +373,7 @@ def extract_articles(articles: list[Article], out=None, progress: bool = False,
 
     from rich.progress import track
 
-    from stance.timebudget import extract_within_budget
+    from stance.extract.timebudget import extract_within_budget
 
     items = track(articles, description="Extracting", transient=True) if progress else articles
     target = Path(out).with_name(Path(out).name + ".part") if out else None

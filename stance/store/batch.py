@@ -4,7 +4,7 @@ A batch of articles, their statements and the statements' predictions is
 written in ONE transaction: a killed run keeps every batch it committed and
 never half of one, and the per-commit cost is paid once per batch rather than
 once per article. Reads page through the store so memory stays bounded.
-Mixed into stance.store.Store; standard library only.
+Mixed into stance.store.database.Store; standard library only.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections import Counter
 from typing import Iterator, Optional, Sequence
 
 from stance.records import Article, Prediction, Statement
-from stance.store_errors import _guarded
+from stance.store.sqlite_errors import _guarded
 
 
 _STATEMENT_COLUMNS = ('s.id, s.article, s.speaker, s.speaker_mention, s.text, s.kind, s."start", s."end", s.context, '

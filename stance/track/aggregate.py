@@ -4,7 +4,7 @@ A row is a dict as returned by Store.load_labelled (statement_id, article,
 speaker, text, date, date_precision, source, title, url, target, stance,
 target_probs, stance_probs, ...). Nothing here touches a file or a model.
 
-1. merge_utterances (in stance.merge, re-exported here): the same utterance reported by several articles (same
+1. merge_utterances (in stance.track.merge, re-exported here): the same utterance reported by several articles (same
    speaker, similar normalised text, nearby dates) becomes one utterance with
    several sources, labelled by a probability-weighted vote of its statements.
 2. aggregate: per actor x target, a chronological timeline, the stance
@@ -15,7 +15,7 @@ A period's top stances are the stances other than none said in the most
 utterances (several when tied); its "dominant" stance, the one shown, is one of
 them (the tie broken by summed confidence, then the later utterance). A change
 whose side rests on too little (ChangeRule) is tentative and kept apart from
-the firm ones. stance.evaluation_positions scores exactly these cells and
+the firm ones. stance.evaluate.positions scores exactly these cells and
 changes against gold labels.
 
 Undated statements stay undated (never given a date); speaker "unknown" is
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Iterable, Optional
 
 from stance.errors import StanceError
-from stance.merge import (  # noqa: F401  (re-exported: the public API lives here too)
+from stance.track.merge import (  # noqa: F401  (re-exported: the public API lives here too)
     MAX_DAYS, MERGE_THRESHOLD, NONE_LABEL, PERIODS, STANCE_ORDER, STRICT_THRESHOLD, UNKNOWN_SPEAKER,
     check_period, date_bounds, merge_utterances, normalise_text, parse_date_filter, period_key, statement_confidence,
     strip_quotes, text_similarity,

@@ -1,5 +1,5 @@
 """Surface patterns of attribution in English news: reporting verbs, speaker tags,
-content clauses. Used by `stance.extract`; general English, no article-specific strings."""
+content clauses. Used by `stance.extract.extractor`; general English, no article-specific strings."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, NamedTuple, Optional
 
-from stance.tags import QUOTE_VERBS, any_verb_inverted, any_verb_tag, appositive_subject, tag_view
+from stance.extract.tags import QUOTE_VERBS, any_verb_inverted, any_verb_tag, appositive_subject, tag_view
 
 MASK = "░"  # stands in for quoted text, so verbs inside quotations are not read as tags
 

@@ -120,7 +120,7 @@ def score(predicted: list[Statement], gold: list[GoldStatement], article_ids: li
 
 def evaluate_extraction(articles: list[Article], gold_path: Path, json_path: Optional[Path] = None) -> dict:
     """Run the extractor on `articles` and score it against `gold_path`."""
-    from stance.extract import extract_statements
+    from stance.extract.extractor import extract_statements
 
     by_id = {a.id: a for a in articles}
     gold = load_gold(gold_path, by_id)
@@ -154,16 +154,16 @@ def to_markdown(report: dict, show_errors: bool = True) -> str:
 # --- a PolNeAR export (real news by others), scored with the project's judging definitions ----------
 def evaluate_polnear(directory: Path, split: str = "dev", json_path: Optional[Path] = None, with_text: bool = False,
                      budget_s: Optional[float] = None) -> dict:
-    """Run the extractor on one split of a PolNeAR export and score it (see stance.extraction_polnear).
+    """Run the extractor on one split of a PolNeAR export and score it (see stance.evaluate.polnear).
 
     Articles are cleaned as `stance extract` cleans them; an article over the time
     budget counts as one with no statements and is listed under `skipped`.
     """
     from dataclasses import asdict
 
-    from stance.corpus import METADATA_FIELDS, make_article
-    from stance.extraction_polnear import load_export, score_export, write_report
-    from stance.timebudget import extract_within_budget
+    from stance.ingest.corpus import METADATA_FIELDS, make_article
+    from stance.evaluate.polnear import load_export, score_export, write_report
+    from stance.extract.timebudget import extract_within_budget
 
     export = load_export(directory, split)
     articles = [make_article(a, row["text"], f"{Path(directory) / 'articles.jsonl'}", {k: row.get(k) for k in METADATA_FIELDS})

@@ -1,6 +1,6 @@
 """End-to-end evaluation of what the report says: position cells and changes against gold statements.
 
-Both sides go through the same code the reports use (stance.aggregate): gold
+Both sides go through the same code the reports use (stance.track.aggregate): gold
 statements and the tool's statements are each merged into utterances and
 aggregated per speaker x target x period, so a "position cell" and a "change"
 mean one thing here and in report.md.
@@ -35,9 +35,9 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Callable, Iterable, Optional, Sequence
 
-from stance.aggregate import DEFAULT_RULE, ChangeRule, aggregate
+from stance.track.aggregate import DEFAULT_RULE, ChangeRule, aggregate
 from stance.errors import StanceError
-from stance.extraction_eval import GoldStatement, load_gold, match
+from stance.evaluate.extraction import GoldStatement, load_gold, match
 from stance.records import Article, Prediction, read_jsonl
 
 # Rules scored for choosing the tentative-change rule (min utterances, min label confidence).
@@ -55,8 +55,8 @@ def _article_fields(article: Optional[Article]) -> dict:
 
 def gold_rows(gold_path: Path, articles: dict[str, Article]) -> tuple[list[GoldStatement], list[dict]]:
     """Gold statements located in their articles, and the same as labelled rows
-    (the shape stance.aggregate reads; no probabilities, so fully confident)."""
-    from stance.extract import sentence_context
+    (the shape stance.track.aggregate reads; no probabilities, so fully confident)."""
+    from stance.extract.extractor import sentence_context
 
     located = load_gold(gold_path, articles)
     labels = {f"{gold_path}:{number}": row for number, row in read_jsonl(gold_path)}
@@ -85,7 +85,7 @@ def extracted_rows(articles: Sequence[Article]) -> list[dict]:
     """The extractor's statements over the articles, as unlabelled rows."""
     from dataclasses import asdict
 
-    from stance.extract import extract_statements
+    from stance.extract.extractor import extract_statements
 
     by_id = {a.id: a for a in articles}
     return [dict(asdict(s), statement_id=i + 1, **_article_fields(by_id.get(s.article)))
@@ -103,7 +103,7 @@ def labelled(rows: list[dict], classify: Classify) -> list[dict]:
 
 def match_rows(tool: list[dict], gold: list[GoldStatement]) -> dict[int, int]:
     """Tool row index -> gold index, matched per article by span overlap
-    (stance.extraction_eval.match, the rule of `stance evaluate extraction`)."""
+    (stance.evaluate.extraction.match, the rule of `stance evaluate extraction`)."""
     out = {}
     for article in sorted({g.article for g in gold}):
         g_idx = [i for i, g in enumerate(gold) if g.article == article]
@@ -159,7 +159,7 @@ def _cell_text(key: tuple, top: tuple, names: dict[str, str]) -> str:
 
 
 def compare(gold_result: dict, tool_result: dict) -> dict:
-    """Score the tool's aggregate against the gold one (both from stance.aggregate)."""
+    """Score the tool's aggregate against the gold one (both from stance.track.aggregate)."""
     gold_cells, tool_cells = position_cells(gold_result), position_cells(tool_result)
     names = _names(tool_result, gold_result)
     right = [k for k in gold_cells if tool_cells.get(k) == gold_cells[k]]

@@ -3,7 +3,7 @@
 Pure functions over plain rows (dicts as from Store.load_labelled). The same
 utterance reported by several articles (same speaker, similar normalised text,
 nearby dates) becomes one utterance with several sources, labelled by a
-probability-weighted vote. stance.aggregate builds positions on top of this.
+probability-weighted vote. stance.track.aggregate builds positions on top of this.
 """
 
 from __future__ import annotations

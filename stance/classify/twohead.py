@@ -1,7 +1,7 @@
 """One transformer encoder with two classification heads (target, stance).
 
 Imports torch and transformers at module level: import this module only inside
-functions that need it (stance.train, stance.classify do so lazily).
+functions that need it (stance.train, stance.classify.predict do so lazily).
 """
 
 from __future__ import annotations

@@ -15,9 +15,9 @@ from typing import IO, Iterable, Optional, Sequence, Union
 
 from stance.config import LabelSet, labels_from_dict, train_config_from_dict
 from stance.errors import StanceError
-from stance.modelinput import META_FILE, encode, length_sorted_batches, quiet_transformers
+from stance.classify.modelinput import META_FILE, encode, length_sorted_batches, quiet_transformers
 from stance.records import Prediction, Statement
-from stance.relevance import RelevanceGate, with_default_gate
+from stance.classify.relevance import RelevanceGate, with_default_gate
 
 
 def _as_row(item: Union[dict, Statement]) -> dict:
@@ -31,7 +31,7 @@ def _as_row(item: Union[dict, Statement]) -> dict:
 class Classifier:
     """A two-head model with its tokenizer, config and label set, ready to predict.
 
-    With a `lexical` model (TF-IDF + LR, see stance.lexical) and config.tfidf_weight > 0,
+    With a `lexical` model (TF-IDF + LR, see stance.classify.lexical) and config.tfidf_weight > 0,
     the probabilities are the weighted average of the two models'. `temperature`
     ({"target": T, "stance": T}, fitted on held-out predictions at training) turns
     that average p into p^(1/T), renormalised, so confidences mean what they say; `prior`
@@ -75,18 +75,18 @@ class Classifier:
                 sprobs[idx] = torch.softmax(out.stance_logits.float(), -1).cpu().numpy()
         weight = self.config.tfidf_weight if self.lexical is not None else 0.0
         if weight:
-            from stance.traindata import joined_inputs
+            from stance.classify.traindata import joined_inputs
 
             texts = joined_inputs(rows, self.config)
             tprobs = (1 - weight) * tprobs + weight * self.lexical.probabilities(texts, "target", self.targets)
             sprobs = (1 - weight) * sprobs + weight * self.lexical.probabilities(texts, "stance", self.stances)
         if self.prior:
-            from stance.embedhead import apply_prior
+            from stance.classify.embedhead import apply_prior
 
             tprobs = apply_prior(tprobs, self.prior.get("target"), self.targets)
             sprobs = apply_prior(sprobs, self.prior.get("stance"), self.stances)
         if self.temperature:
-            from stance.embedhead import apply_temperature
+            from stance.classify.embedhead import apply_temperature
 
             tprobs = apply_temperature(tprobs, self.temperature.get("target"))
             sprobs = apply_temperature(sprobs, self.temperature.get("stance"))
@@ -150,7 +150,7 @@ def load_classifier(model_dir: Union[str, Path, None] = None, int8: Optional[boo
                     device: str = "cpu") -> Classifier:
     """Load a directory written by `stance train`. int8=None: use int8 when training found it argmax-equal (CPU only).
 
-    `device`: cpu, cuda, mps or auto (see stance.device); the saved weights are float32 whatever they were trained on.
+    `device`: cpu, cuda, mps or auto (see stance.classify.device); the saved weights are float32 whatever they were trained on.
     """
     if not model_dir:
         from stance.home import home_model_dir
@@ -161,7 +161,7 @@ def load_classifier(model_dir: Union[str, Path, None] = None, int8: Optional[boo
     quiet_transformers()
     from transformers import AutoTokenizer
 
-    from stance.twohead import load_saved
+    from stance.classify.twohead import load_saved
 
     settings = meta.get("train_config")
     if isinstance(settings, dict):  # models saved before these settings existed: whole context, no TF-IDF partner
@@ -172,7 +172,7 @@ def load_classifier(model_dir: Union[str, Path, None] = None, int8: Optional[boo
         labels = with_default_gate(labels)
     model = load_saved(str(model_dir))
     model.eval()
-    from stance.device import choose_device, place
+    from stance.classify.device import choose_device, place
 
     chosen = choose_device(device)
     use_int8 = meta.get("int8_equal", False) if int8 is None else int8
@@ -183,7 +183,7 @@ def load_classifier(model_dir: Union[str, Path, None] = None, int8: Optional[boo
     tokenizer = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
     lexical = None
     if config.tfidf_weight:
-        from stance.lexical import ARRAYS_FILE, JSON_FILE, load_lexical
+        from stance.classify.lexical import ARRAYS_FILE, JSON_FILE, load_lexical
 
         if not (model_dir / JSON_FILE).is_file() or not (model_dir / ARRAYS_FILE).is_file():
             raise StanceError(f"{model_dir}: tfidf_weight is {config.tfidf_weight} but {JSON_FILE} or {ARRAYS_FILE} is missing; "
@@ -202,7 +202,7 @@ def predict_rows(rows: list[dict], classifier: Classifier, batch_size: int = 64)
 def predict_file(input_path: Path, model_dir: Optional[Path], handle: IO[str], batch_size: int = 64, device: str = "cpu") -> int:
     """Classify every statement of a JSONL file; write the labelled rows to handle."""
     from stance.records import write_jsonl
-    from stance.traindata import read_statements
+    from stance.classify.traindata import read_statements
 
     rows = read_statements(Path(input_path))
     classifier = load_classifier(model_dir, device=device)

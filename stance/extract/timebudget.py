@@ -45,7 +45,7 @@ def _serve(conn, registry) -> None:
 
 
 def _serve_until_closed(conn, registry) -> None:
-    from stance.extract import Extractor, finish
+    from stance.extract.extractor import Extractor, finish
 
     try:
         extractor = Extractor(registry)
@@ -117,7 +117,7 @@ class BudgetedExtractor:
         return value
 
     def _extract_here(self, article: Article) -> list[Statement]:
-        from stance.extract import Extractor, finish
+        from stance.extract.extractor import Extractor, finish
 
         if self._local is None:
             self._local = Extractor(self.registry)

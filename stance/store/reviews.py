@@ -1,4 +1,4 @@
-"""Human review labels in the statement store (mixed into stance.store.Store).
+"""Human review labels in the statement store (mixed into stance.store.database.Store).
 
 A review belongs to one stored statement: the reviewer's target and stance, a
 corrected speaker, or the verdict that it is not a statement at all, with the

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
 from stance.errors import StanceError
-from stance.corpus_readers import CORPUS_KINDS, kind_of, rows_from_csv, rows_from_jsonl, rows_from_parquet, table_keys
+from stance.ingest.readers import CORPUS_KINDS, kind_of, rows_from_csv, rows_from_jsonl, rows_from_parquet, table_keys
 from stance.records import Article, read_jsonl
 
 CORPUS_SUFFIXES = CORPUS_KINDS
@@ -257,7 +257,7 @@ class CorpusReader(Corpus):
 
     def estimate_total(self) -> int:
         """About how many articles the inputs hold (a cheap pass; for progress and ETA only)."""
-        from stance.corpus_readers import count_records
+        from stance.ingest.readers import count_records
 
         return sum(count_records(path) for path in self.files)
 

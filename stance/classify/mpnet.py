@@ -104,7 +104,7 @@ def model_dir() -> Path:
 
 def verify(path: Path) -> dict[str, str]:
     """Check mpnet's weights and tokenizer against the upstream digests; return all recorded digests."""
-    from stance.basemodel import file_digests
+    from stance.classify.basemodel import file_digests
 
     key = str(path)
     if key in _verified:

@@ -1,6 +1,6 @@
 """What training, prediction and cross-validation share around the encoder: quiet setup, threads, tokenized input, batches.
 
-Kept apart from stance.train and stance.classify so neither imports the other
+Kept apart from stance.train and stance.classify.predict so neither imports the other
 for these (imports torch/transformers only inside functions).
 """
 
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Iterator, Sequence
 
-from stance.basemodel import set_offline
-from stance.traindata import model_input
+from stance.classify.basemodel import set_offline
+from stance.classify.traindata import model_input
 
 META_FILE = "stance_model.json"  # the metadata file of a model directory written by `stance train`
 

@@ -25,7 +25,7 @@ WORST = 15
 
 def load_split(polnear: Path, split: str) -> list:
     """The articles of one split of a PolNeAR export folder (articles.jsonl with a `split` field)."""
-    from stance.corpus import load_corpus
+    from stance.ingest import load_corpus
 
     path = Path(polnear) / "articles.jsonl"
     if not path.is_file():
@@ -61,7 +61,7 @@ def evaluate_offtopic(polnear: Path, split: str = "dev", model_dir: Optional[Pat
     from dataclasses import asdict
 
     from stance.classify import load_classifier
-    from stance.extract import extract_statements
+    from stance.extract.extractor import extract_statements
 
     classifier = load_classifier(model_dir)
     none = classifier.labels.none_label

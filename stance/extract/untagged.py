@@ -9,14 +9,14 @@ from bisect import bisect_left, bisect_right
 import re
 from typing import Optional
 
-from stance import grammar as g
+from stance.extract import grammar as g
 from stance.records import Statement
-from stance.spans import _SpanSet, _sentence_at, _span_at
+from stance.extract.spans import _SpanSet, _sentence_at, _span_at
 
 
 def untagged_quotes(article, text, quotes, sentences, paras, found, speakers) -> list:
     """Statements for the quotations no extracted statement covers."""
-    from stance.extract import _Found, _trim  # circular at import time
+    from stance.extract.extractor import _Found, _trim  # circular at import time
 
     covered = _SpanSet((f.statement.start, f.statement.end) for f in found)
     ordered = sorted(found, key=lambda f: f.statement.start)
