@@ -15,6 +15,7 @@ from datetime import date as _date, timedelta
 from typing import Iterable, Optional
 
 from stance.extract import grammar as g
+from stance.extract import lexicon
 from stance.extract.spans import (MAX_SENTENCE, SpanList, _SpanSet, _sentence_at, _sentence_end_after, _span_at, _starts,
                           next_sentence_end,
                           sentence_context, sentence_spans, sentences_in)
@@ -59,7 +60,7 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
 
 def is_heading_or_caption(line: str) -> bool:
     """Headlines, section headings and photo captions carry no statements."""
-    if g.CAPTION.search(line):
+    if lexicon.CAPTION.search(line):
         return True
     stripped = line.strip()
     if stripped.endswith((",", ";")) or (stripped[:1] in "“\"" and not re.search(r"[”\"]", stripped[1:])):
@@ -184,7 +185,7 @@ class Extractor:
             s_start, s_end = sentence
             body = text[s_start:s_end]
             masked = masked_text[s_start:s_end]
-            silent = g.NON_COMMENT.search(body)
+            silent = lexicon.NON_COMMENT.search(body)
             if silent:  # "X did not respond to a request for comment, but Y said ..."
                 cut = re.search(r",|;|$", body[silent.end():])
                 masked = g.mask_spans(masked, [(0, silent.end() + cut.start())])
@@ -285,7 +286,7 @@ def _previous_sentence_subject(text: str, position: int, not_before: int, speake
     end = min(end, start + MAX_SENTENCE)
     if start < not_before:
         return None
-    match = g.NAME_RUN.match(text[start:end])
+    match = lexicon.NAME_RUN.match(text[start:end])
     if not match or match.group(0).endswith(("’s", "'s")) or not speakers.is_person(match.group(0)):
         return None
     return speakers.resolve(match.group(0))
@@ -305,11 +306,11 @@ def utterance_date(context: str, article_date: Optional[str], precision: Optiona
     """The article date, moved back to a weekday the sentence names ("on Sunday")."""
     if not article_date or precision != "day":
         return article_date, precision
-    match = g.WEEKDAY.search(context)
+    match = lexicon.WEEKDAY.search(context)
     if not match:
         return article_date, precision
     published = _date.fromisoformat(article_date)
-    target = g.WEEKDAYS.index(match.group(1).lower())
+    target = lexicon.WEEKDAYS.index(match.group(1).lower())
     back = (published.weekday() - target) % 7
     return (published - timedelta(days=back)).isoformat(), "day"
 
@@ -353,7 +354,7 @@ def _nearby_person(text, start, stop, speakers) -> Optional[str]:
     start = max(start, stop - TAG_WINDOW)
     segment = g.mask_spans(text[start:stop], g.quote_spans(text[start:stop]))
     last = None
-    for match in g.NAME_RUN.finditer(segment):
+    for match in lexicon.NAME_RUN.finditer(segment):
         if not match.group(0).endswith(("’s", "'s")) and speakers.is_person(match.group(0)):
             last = speakers.resolve(match.group(0))
     return last

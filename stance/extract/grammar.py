@@ -7,89 +7,10 @@ import re
 from dataclasses import dataclass
 from typing import Callable, NamedTuple, Optional
 
-from stance.extract.tags import QUOTE_VERBS, any_verb_inverted, any_verb_tag, appositive_subject, tag_view
-
-MASK = "░"  # stands in for quoted text, so verbs inside quotations are not read as tags
-
-WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-WEEKDAY = re.compile(r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b(?!['’]s)")
-MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august", "september",
-          "october", "november", "december"}
-
-# Reporting verbs that take a content clause, with or without "that".
-_BARE = ("said says say told tells added adds stated states wrote writes warned warns argued argues "
-         "insisted insists claimed claims noted notes declared declares asserted asserts stressed stresses "
-         "emphasized emphasised emphasizes emphasises maintained maintains contended contends predicted "
-         "predicts believes believed thinks thought reiterated reiterates repeated repeats recalled recalls "
-         "explained explains suggested suggests mused muses replied replies responded responds "
-         "countered counters conceded concedes complained complains cautioned cautions assured assures "
-         "acknowledged acknowledges admitted admits affirmed affirms reaffirmed reaffirms promised promises "
-         "vowed vows pledged pledges questioned questions doubted doubts announced announces confirmed "
-         "confirms denied denies indicated indicates signalled signaled signals hinted hints urged urges "
-         "threatened threatens asked asks").split()
-REPORT_VERBS = set(_BARE) | QUOTE_VERBS | {"cast doubt", "casts doubt", "expressed doubt", "expressed doubts", "expressed concern",
-                             "expressed confidence", "raised doubts"}
-# Forms that are also common nouns or need "that" to be a report.
-NEEDS_THAT = {"mused", "muses", "states", "claims", "notes", "questions", "doubts", "announced", "announces", "confirmed", "confirms",
-              "denied", "denies", "indicated", "indicates", "signalled", "signaled", "signals", "hinted", "hints",
-              "admitted", "admits", "acknowledged", "acknowledges", "repeated", "repeats", "recalled", "recalls",
-              "responded", "responds", "replied", "replies", "complained", "complains", "believed", "thought",
-              "cast doubt", "casts doubt", "expressed doubt", "expressed doubts", "expressed concern",
-              "expressed confidence", "raised doubts", "affirmed", "affirms", "reaffirmed", "reaffirms",
-              "explained", "explains", "urged", "urges", "asked", "asks"} | (QUOTE_VERBS - set(_BARE))
-OBJECT_VERBS = {"told", "tells", "assured", "assures", "warned", "warns", "reminded", "reminds", "informed",
-                "informs", "urged", "urges", "promised", "promises"}
-INFINITIVE_VERBS = {"pledged", "pledges", "vowed", "vows", "promised", "promises", "threatened", "threatens"}
-WHETHER_VERBS = {"questioned", "questions", "doubted", "doubts", "cast doubt", "casts doubt", "asked", "wondered",
-                 "expressed doubt", "expressed doubts", "raised doubts"}
-PARTICIPLES = ("saying adding claiming stressing arguing insisting warning noting asserting declaring explaining "
-               "suggesting calling telling questioning").split()
-EVALUATIVE = {"called", "calls", "slammed", "slams", "described", "describes", "branded", "brands", "dismissed",
-              "dismisses", "labelled", "labeled", "denounced", "denounces", "hailed", "hails", "praised", "praises"}
-
-_verb_alternatives = sorted(REPORT_VERBS | EVALUATIVE | {"quoted"}, key=len, reverse=True)
-VERB = re.compile(r"\b(" + "|".join(re.escape(v).replace(r"\ ", r"\s+") for v in _verb_alternatives) + r")\b")
-PARTICIPLE = re.compile(r"(?:(?<=,)|(?<=^)|(?<=\bby)|(?<=\bwhile)|(?<=\balso))\s*\b(" + "|".join(PARTICIPLES) + r")\b", re.IGNORECASE)
-ACCORDING = re.compile(r"\b[Aa]ccording to\s+([^,.;]+)")
-
-PRONOUN_SUBJECTS = {"he", "she", "they", "we", "i", "it", "you", "there", "washington", "this"}
-VERBISH = set(("would will could should must can may might shall is was were are am has have had did does do "
-               "won't wouldn't can't cannot isn't wasn't aren't doesn't don't didn't hasn't haven't needs needed "
-               "wants wanted sees saw considers considered intends intended remains remained spends spent puts "
-               "put viewed views knows knew expects expected plans planned").split())
-PREPOSITIONS = set(("in on at during after before via from with over through while since until by about "
-                    "earlier later last this next also again repeatedly previously recently yesterday today "
-                    "tonight ago week month year morning afternoon evening night").split()) | set(WEEKDAYS) | MONTHS
-# One filler that may sit between a speaker and a reporting verb ("Smith also said", "Smith on Monday
-# said"). Matched once at a time against a short tail (see _strip_fillers): a repeated group here,
-# as in `(?:\s+|filler)+$`, backtracks exponentially on a long run of spaces.
-FILLER = re.compile(r"\b(?:has|have|had|also|repeatedly|previously|later|earlier|then|once|again|"
-                    r"officially|recently|publicly|privately|reportedly|just|already|would|will|did|does|only|"
-                    r"openly|firmly|flatly|initially|subsequently|separately|further|still|often|"
-                    r"(?:on[ \t]+|last[ \t]+|this[ \t]+)?(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|on[ \t]+\w{1,12}[ \t]+\d{1,4}|"
-                    r"in[ \t]+a[ \t]+statement|in[ \t]+an[ \t]+interview)$")
-FILLER_TAIL = 40  # longest filler, with some spacing
-# A speaker tag's verb (", the minister said") or the quotation an evaluative verb reports ("X called it
-# 'a disgrace'") lies within this many characters; further away it belongs to another clause.
-TAG_REACH = 120
-SENTENCE_STARTERS = {"however", "but", "and", "in", "at", "on", "this", "those", "these", "such", "while",
-                     "earlier", "recently", "meanwhile", "officially", "notably", "for", "some", "several", "the",
-                     "a", "an", "during", "after", "before", "asserting", "doubtful", "amid", "even", "yet",
-                     "so", "then", "also", "still", "it", "if", "when", "as", "since", "although", "though",
-                     "because", "separately", "first", "last", "both", "neither", "either", "many", "most"}
-NP_WORDS = set(("of the a an for and spokesperson spokesman spokeswoman spokespeople official officials "
-                "president prime minister secretary general chief chancellor leader head ambassador envoy "
-                "expert analyst adviser advisor embassy ministry department government office campaign "
-                "administration pick nominee foreign defence defense policy top senior former vice deputy "
-                "state treasury commander").split())
-
-CAPTION = re.compile(r"\b(?:Photograph|Photo|Image|Picture|Illustration|Credit)s?\s*:|\((?:photo|image|picture)\b[^)]{0,200}\)"
-                     r"|Getty Images|/(?:AP|AFP|Reuters|EPA|Bloomberg)\b", re.IGNORECASE)
-NON_COMMENT = re.compile(r"did not (?:immediately )?(?:respond|reply|return|comment|answer)|declined to comment|"
-                         r"(?:request|requests) for comment|could not be reached|no immediate comment|"
-                         r"did not directly answer|refused to comment", re.IGNORECASE)
-NAME_RUN = re.compile(r"\b[A-Z][\w’'.-]*(?:\s+(?:[A-Z][\w’'.-]*|of|the|von|van|der|de|bin|al)){0,5}")
-_TOKEN = re.compile(MASK + r"+|[\w’'.-]+|[,;:—–]")
+from stance.extract.lexicon import (ACCORDING, EVALUATIVE, FILLER, FILLER_TAIL, INFINITIVE_VERBS, MASK, MONTHS,
+                                    NAME_RUN, NEEDS_THAT, NP_WORDS, OBJECT_VERBS, PARTICIPLE, PREPOSITIONS,
+                                    PRONOUN_SUBJECTS, SENTENCE_STARTERS, TAG_REACH, TOKEN, VERB, VERBISH, WEEKDAYS)
+from stance.extract.tags import any_verb_inverted, any_verb_tag, appositive_subject, tag_view
 
 
 class SpeakerTag(NamedTuple):
@@ -194,7 +115,7 @@ def trailing_subject(left: str) -> Optional[str]:
 
 
 def _tokens(text: str, start: int):
-    return [(m.group(0), start + m.start(), start + m.end()) for m in _TOKEN.finditer(text[start:])]
+    return [(m.group(0), start + m.start(), start + m.end()) for m in TOKEN.finditer(text[start:])]
 
 
 def find_clause(sentence: str, position: int, verb: str) -> Optional[int]:

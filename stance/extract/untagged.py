@@ -10,6 +10,7 @@ import re
 from typing import Optional
 
 from stance.extract import grammar as g
+from stance.extract import lexicon
 from stance.records import Statement
 from stance.extract.spans import _SpanSet, _sentence_at, _span_at
 
@@ -79,7 +80,7 @@ def _last_subject(visible: str, speakers) -> Optional[str]:
     """The mention nearest the quotation that stands as a subject (a lower-case verb follows it):
     "After Jane Doe spoke, Odile Brandt shot back, “…”" gives Odile Brandt."""
     found = None
-    for match in re.finditer(r"\b(?:[Hh]e|[Ss]he)\b|" + g.NAME_RUN.pattern, visible):
+    for match in re.finditer(r"\b(?:[Hh]e|[Ss]he)\b|" + lexicon.NAME_RUN.pattern, visible):
         following = re.match(r"\s+(?:also\s+|then\s+)?([a-z][\w’'-]*)", visible[match.end():])
         if not following or following.group(1) in _NOT_A_VERB:
             continue
@@ -88,7 +89,7 @@ def _last_subject(visible: str, speakers) -> Optional[str]:
                        and before.group(1).endswith(("ed", "es", "told", "asks"))):
             continue  # ... or the object of the verb after the subject found: "Doe accused Roe of …"  # "at a Las Vegas rally", "by Jane Doe": a name after a preposition is no subject
         words = match.group(0).split()
-        while words and words[0].lower() in g.SENTENCE_STARTERS | set(g.WEEKDAYS) | g.MONTHS:
+        while words and words[0].lower() in lexicon.SENTENCE_STARTERS | set(lexicon.WEEKDAYS) | lexicon.MONTHS:
             words.pop(0)
         candidate = " ".join(words)
         if candidate and _plain(candidate) and speakers.is_person(candidate):
