@@ -19,6 +19,7 @@ from stance.config import DEFAULT_CONFIG
 from stance.ingest import CorpusReader
 from stance.engine import ENGINES, PREDICT_BATCH, default_workers
 from stance.errors import StanceError
+from stance.extract.timebudget import DEFAULT_BUDGET_S
 from stance.track import NONE_LABEL
 from stance.report import DEFAULT_OUT, load_aggregate, write_reports
 from stance.store import DEFAULT_DB, Store
@@ -81,7 +82,7 @@ def analyze(paths: list[Path], *, manifest: Optional[Path] = None, model_dir: Op
             progress: bool = True, log: Callable[[str], None] = print,
             project: Optional["Project"] = None, engine: str = "local", workers: Optional[int] = None,
             ray_address: Optional[str] = None, reports: bool = True,
-            device: str = "cpu") -> AnalyzeSummary:
+            device: str = "cpu", budget_s: Optional[float] = DEFAULT_BUDGET_S) -> AnalyzeSummary:
     """Run the whole pipeline over `paths` and write the reports; returns a summary.
 
     `project` (stance.project.load_project) picks the default model and the actor registry;
@@ -91,6 +92,8 @@ def analyze(paths: list[Path], *, manifest: Optional[Path] = None, model_dir: Op
     beyond the first) or "ray" (Ray Data, at `ray_address` or a local Ray started
     here). Both store the same statements and labels. `reports=False` stops after
     the store (for very large stores, run `stance report` with filters afterwards).
+    `budget_s`: seconds allowed to extract one article (None or 0: no limit); an article over it is
+    listed in the summary's `skipped` and not stored, so the next run tries it again.
     """
     from stance.classify import load_classifier, read_meta
     from stance.engine.progress import RunProgress
@@ -118,12 +121,13 @@ def analyze(paths: list[Path], *, manifest: Optional[Path] = None, model_dir: Op
                 from stance.engine.ray_engine import run_ray
 
                 stats = run_ray(reader, store, model_path, model_id, address=ray_address, workers=workers,
-                                actors=actors, tick=bar.tick)
+                                actors=actors, budget_s=budget_s, tick=bar.tick)
             else:
                 from stance.engine.local import run_local
 
                 stats = run_local(reader, store, classifier, model_id, actors=actors,
-                                  workers=default_workers() if workers is None else workers, tick=bar.tick)
+                                  workers=default_workers() if workers is None else workers, budget_s=budget_s,
+                                  tick=bar.tick)
         # Statements stored by earlier runs that this model has not labelled yet (a new model), page by page.
         for page in store.pages_needing_prediction(model_id, PREDICT_BATCH):
             predictions = classifier().predict([statement for _, statement in page])
@@ -131,6 +135,7 @@ def analyze(paths: list[Path], *, manifest: Optional[Path] = None, model_dir: Op
                 model_id, [(sid, p) for (sid, _), p in zip(page, predictions)])
         counts = store.label_counts(model_id, NONE_LABEL)
     summary.articles_read = reader.read
+    summary.skipped.extend(stats.skipped)
     summary.new, summary.changed, summary.unchanged = stats.new, stats.changed, stats.unchanged
     summary.statements_found, summary.statements_labelled = stats.statements_found, stats.statements_labelled
     summary.statements_total = counts["total"]

@@ -183,6 +183,48 @@ def test_analyze_help_names_the_ray_extra():
     assert 'pip install "stance[ray]"' in text, text
 
 
+@pytest.mark.parametrize("cpus, workers, expected", [
+    (2, None, (1, 2, 1.0)),   # this machine: one model, two threads, extraction beside it
+    (2, 2, (2, 1, 0.75)),     # asked for two models: each reserves less than a CPU so extraction still gets one
+    (1, None, (1, 1, 0.5)),
+    (16, None, (8, 2, 1.0)),
+    (64, 10, (10, 6, 1.0)),
+])
+def test_ray_plan_leaves_extraction_a_cpu_share(cpus, workers, expected):
+    from stance.engine.ray_engine import EXTRACT_CPUS, plan_workers
+
+    actors, threads, reserved = plan_workers(cpus, workers)
+    assert (actors, threads, reserved) == expected
+    assert actors * reserved + EXTRACT_CPUS <= cpus  # Ray can always schedule an extraction task
+
+
+def test_an_article_over_the_time_budget_is_left_out_listed_and_tried_again(tiny_model, tmp_path, monkeypatch):
+    from stance.extract import Extractor
+
+    real = Extractor.extract
+
+    def stuck_on_one(self, article):
+        if article.id == "stuck":
+            time.sleep(3600)
+        return real(self, article)
+
+    corpus = _write_jsonl(tmp_path / "corpus.jsonl", [
+        {"id": name, "text": f"“The {name} plan is ready for NATO,” Mayor Ansel Brightwater said."}
+        for name in ("first", "stuck", "last")])
+    db = tmp_path / "stance.db"
+    monkeypatch.setattr(Extractor, "extract", stuck_on_one)  # forked budget worker inherits it: --workers 0
+    result = _analyze(corpus, tiny_model, db, "--workers", "0", "--time-budget", "0.5")
+    text = " ".join(result.output.split())
+    assert f"Skipped {corpus}:2: article 'stuck': extraction ran over the time budget of 0.5 s" in text, text
+    with sqlite3.connect(db) as con:
+        assert sorted(r[0] for r in con.execute("SELECT id FROM articles")) == ["first", "last"]
+    monkeypatch.setattr(Extractor, "extract", real)
+    result = _analyze(corpus, tiny_model, db, "--workers", "0")
+    assert "2 unchanged" in result.output  # the next run stores the one left out, and only it
+    with sqlite3.connect(db) as con:
+        assert con.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 3
+
+
 def test_unknown_engine_is_an_error(corpus, tiny_model, tmp_path):
     result = runner.invoke(app, ["analyze", str(corpus), "--model", str(tiny_model), "--db", str(tmp_path / "x.db"),
                                  "--engine", "spark"])

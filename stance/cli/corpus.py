@@ -8,7 +8,8 @@ from typing import Annotated, Optional
 import typer
 from rich.markup import escape
 
-from stance.cli.base import BudgetOpt, ConfigOpt, DeviceOpt, ManifestOpt, PathsArg, SkipBadOpt, device_line, print_corpus_notes, app, err_console
+from stance.cli.base import (BudgetOpt, ConfigOpt, DeviceOpt, ManifestOpt, PathsArg, SkipBadOpt, app, device_line,
+                             err_console, print_corpus_notes)
 from stance.errors import StanceError
 from stance.outputs import check_output_dir, check_output_file
 
@@ -24,10 +25,11 @@ def analyze_command(
     skip_bad: SkipBadOpt = False,
     config: ConfigOpt = None,
     engine: Annotated[str, typer.Option("--engine", help="local (worker processes on this machine) or ray (Ray Data; pip install \"stance\\[ray]\").")] = "local",
-    workers: Annotated[Optional[int], typer.Option("--workers", help="Extraction worker processes (local engine; default: cores - 1, at most 4) or Ray actors (ray engine; default: Ray's CPUs).")] = None,
+    workers: Annotated[Optional[int], typer.Option("--workers", help="Extraction worker processes (local engine; default: cores - 1, at most 4) or classifying Ray actors (ray engine; default: one per two of Ray's CPUs).")] = None,
     ray_address: Annotated[Optional[str], typer.Option("--ray-address", help="Ray cluster to use with --engine ray, e.g. ray://head:10001 (default: start a local Ray).")] = None,
     reports: Annotated[bool, typer.Option("--reports/--no-reports", help="Write the reports after storing (for very large stores, run `stance report` with filters instead).")] = True,
     device: DeviceOpt = "auto",
+    time_budget: BudgetOpt = 10.0,
 ) -> None:
     """Ingest, extract, classify, store and report: each actor's position on each target over time."""
     from stance.analyze import analyze, summary_lines
@@ -39,7 +41,7 @@ def analyze_command(
     summary = analyze(paths, manifest=manifest, model_dir=model, db_path=db or DEFAULT_DB, out_dir=out,
                       skip_bad=skip_bad, period=period, log=lambda m: err_console.print(escape(m)),
                       project=load_project(config), engine=engine, workers=workers, ray_address=ray_address,
-                      reports=reports, device=device_line(device))
+                      reports=reports, device=device_line(device), budget_s=time_budget)
     for line in summary_lines(summary):
         typer.echo(line)
 

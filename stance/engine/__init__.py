@@ -14,7 +14,7 @@ chunk it committed, and the next run skips those articles as unchanged.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
 from typing import Iterable, Iterator, Optional
 
@@ -27,33 +27,61 @@ ENGINES = ("local", "ray")
 
 @dataclass
 class RunStats:
-    """What an engine did: articles by store status, statements found and labelled."""
+    """What an engine did: articles by store status, statements found and labelled, articles left out."""
 
     new: int = 0
     changed: int = 0
     unchanged: int = 0
     statements_found: int = 0
     statements_labelled: int = 0
+    skipped: list[str] = field(default_factory=list)  # articles left out, each with its reason
 
 
-def make_extractor(actors: Optional[str] = None):
-    """An Extractor with a project's actor registry file, or the one shipped with stance."""
-    from stance.extract import Extractor
+class ChunkExtractor:
+    """Extracts each article of a chunk within `budget_s` seconds (None or 0: no budget), with a project's
+    actor registry file or the one shipped with stance: the one extraction step every engine calls.
 
-    if actors is None:
-        return Extractor()
-    from stance.extract.speakers import load_registry
+    An article over its budget (or one the extractor fails on) is left out of the chunk and its reason
+    kept, so one pathological article is listed in the summary instead of hanging the run; it is not
+    stored, so the next run tries it again. Use as a context manager, or call `close`.
+    """
 
-    from pathlib import Path
+    def __init__(self, actors: Optional[str] = None, budget_s: Optional[float] = None):
+        from stance.extract.timebudget import BudgetedExtractor
 
-    return Extractor(load_registry(Path(actors)))
+        registry = None
+        if actors is not None:
+            from pathlib import Path
 
+            from stance.extract.speakers import load_registry
 
-def extract_article(extractor, article: Article) -> list[Statement]:
-    """One article's statements, with context and utterance dates: the one extraction step every engine calls."""
-    from stance.extract import finish
+            registry = load_registry(Path(actors))
+        self._budgeted = BudgetedExtractor(budget_s, registry)
 
-    return finish(extractor.extract(article), article)
+    def __enter__(self) -> "ChunkExtractor":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def extract(self, articles: list[Article]) -> tuple[list[Article], list[list[Statement]], list[str]]:
+        """(articles extracted, their statements with context and utterance dates, reasons for those left out)."""
+        from stance.extract.timebudget import ArticleSkipped
+
+        kept, found, skipped = [], [], []
+        for article in articles:
+            try:
+                statements = self._budgeted.extract(article)
+            except ArticleSkipped as exc:
+                skipped.append(str(exc))
+                continue
+            kept.append(article)
+            found.append(statements)
+        return kept, found, skipped
+
+    def close(self) -> None:
+        """Stop the budget's worker process, if one runs."""
+        self._budgeted.close()
 
 
 def release_freed_memory() -> None:

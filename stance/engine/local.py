@@ -13,38 +13,41 @@ from collections import deque
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
-from stance.engine import RunStats, classify_chunk, extract_article, work_chunks
+from stance.engine import ChunkExtractor, RunStats, classify_chunk, work_chunks
 from stance.records import Article, Statement
 
-_EXTRACTOR = None  # one Extractor per worker process (its actor registry is loaded once)
+_EXTRACTOR: Optional[ChunkExtractor] = None  # one per worker process (its actor registry is loaded once)
 
 
-def _init_worker(actors: Optional[str] = None) -> None:
+def _init_worker(actors: Optional[str] = None, budget_s: Optional[float] = None) -> None:
     global _EXTRACTOR
-    from stance.engine import make_extractor
-
-    _EXTRACTOR = make_extractor(actors)
+    _EXTRACTOR = ChunkExtractor(actors, budget_s)
 
 
-def _extract_chunk(articles: list[Article]) -> list[list[Statement]]:
-    return [extract_article(_EXTRACTOR, article) for article in articles]
+def _extract_chunk(articles: list[Article]) -> tuple[list[Article], list[list[Statement]], list[str]]:
+    return _EXTRACTOR.extract(articles)
 
 
 def run_local(articles: Iterable[Article], store, classifier_factory: Callable, model_id: str, *,
-              workers: int = 0, actors: Optional[Path] = None, tick=None) -> RunStats:
+              workers: int = 0, actors: Optional[Path] = None, budget_s: Optional[float] = None, tick=None) -> RunStats:
     """Extract, classify and store every article that needs it; returns what was done.
 
     `workers` = 0 extracts in this process; n > 0 uses n worker processes.
     `actors` is a project's actor registry file (None: the one shipped with stance).
+    `budget_s`: seconds allowed to extract one article (None: no limit); one over it is left out
+    and its reason added to the returned stats' `skipped`.
     `classifier_factory()` is called once, at the first chunk with statements.
     `tick(articles, statements)` is called after each committed chunk.
     """
+    global _EXTRACTOR
     stats = RunStats()
     classifier = None
     todo = work_chunks(articles, store, stats, tick)
 
-    def commit(chunk: list[Article], found: list[list[Statement]]) -> None:
+    def commit(extracted: tuple[list[Article], list[list[Statement]], list[str]]) -> None:
         nonlocal classifier
+        chunk, found, skipped = extracted
+        stats.skipped.extend(skipped)
         if classifier is None and any(found):
             classifier = classifier_factory()
         predictions = classify_chunk(classifier, found) if any(found) else [[] for _ in found]
@@ -52,13 +55,19 @@ def run_local(articles: Iterable[Article], store, classifier_factory: Callable, 
         count = sum(map(len, found))
         stats.statements_found += count
         if tick is not None:
+            if skipped:
+                tick(len(skipped), 0, skipped=True)
             tick(len(chunk), count)
 
     actors_arg = str(actors) if actors is not None else None
     if workers <= 0:
-        _init_worker(actors_arg)
-        for chunk in todo:
-            commit(chunk, _extract_chunk(chunk))
+        _init_worker(actors_arg, budget_s)
+        try:
+            for chunk in todo:
+                commit(_extract_chunk(chunk))
+        finally:
+            _EXTRACTOR.close()
+            _EXTRACTOR = None
         return stats
 
     import multiprocessing
@@ -66,18 +75,16 @@ def run_local(articles: Iterable[Article], store, classifier_factory: Callable, 
 
     # spawn, not fork: the main process holds torch threads, which a forked child must not inherit.
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_init_worker, initargs=(actors_arg,)) as pool:
+                             initializer=_init_worker, initargs=(actors_arg, budget_s)) as pool:
         pending: deque = deque()
         ahead = 2 * workers  # chunks in flight: keeps workers busy while bounding memory
         try:
             for chunk in todo:
-                pending.append((chunk, pool.submit(_extract_chunk, chunk)))
+                pending.append(pool.submit(_extract_chunk, chunk))
                 if len(pending) > ahead:
-                    done_chunk, future = pending.popleft()
-                    commit(done_chunk, future.result())
+                    commit(pending.popleft().result())
             while pending:
-                done_chunk, future = pending.popleft()
-                commit(done_chunk, future.result())
+                commit(pending.popleft().result())
         except BaseException:  # a bad row or Ctrl-C: drop the chunks not started rather than extract them
             pool.shutdown(wait=True, cancel_futures=True)
             raise

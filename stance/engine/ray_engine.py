@@ -4,12 +4,21 @@ The driver streams the corpus (same validation, duplicate checks, chunks and
 resume rule as the local engine), puts each chunk of articles that need work
 into Ray's object store as a one-row Arrow table (Ray spills them to disk when
 memory runs short, so the driver holds only references), and builds one
-dataset over them.
-`map_batches` runs `ExtractClassify`, a callable class, so each Ray worker
-loads the actor registry and the model once, not once per batch. The results
-stream back in order to the driver, the single writer, which commits each
-chunk in one transaction: SQLite's guarantees hold, and the store is the one
-the local engine writes.
+dataset over them, in two stages:
+
+- `extract_rows`, a plain function run as Ray tasks: extraction needs no model,
+  so the tasks are small processes (the actor registry is loaded once per
+  process);
+- `Classify`, a callable class run by a fixed pool of `workers` actors: each
+  loads the model once and classifies with several torch threads.
+
+Classification is about nine tenths of the work and the model about 0.7 GB per
+process holding it, so by default one classifying actor per two CPUs, each
+using two threads, with extraction tasks beside them: on a 2-core machine that
+is the local engine's layout (one model, one extraction process) and keeps the
+run under 3 GB. The results stream back in order to the driver, the single
+writer, which commits each chunk in one transaction: SQLite's guarantees hold,
+and the store is the one the local engine writes.
 
 Needs the `ray` extra: `pip install "stance[ray]"`. On a cluster (`--ray-address`),
 stance and the model directory must be installed/reachable at the same path on
@@ -23,11 +32,15 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Iterable, Optional
 
-from stance.engine import RunStats, chunks, classify_chunk, extract_article, work_chunks
+from stance.engine import ChunkExtractor, RunStats, chunks, classify_chunk, work_chunks
 from stance.errors import StanceError
 from stance.records import Article, Prediction, Statement
 
 SHARD_CHUNKS = 1  # chunks per Arrow table (a block): small blocks let every Ray worker take one
+EXTRACT_CPUS = 0.5  # a Ray CPU share per extraction task: extraction is light, so two share a core
+LOCAL_OBJECT_STORE_BYTES = 512 * 2**20  # a local Ray's object store; beyond it Ray spills chunks to disk
+
+_EXTRACTORS: dict = {}  # one ChunkExtractor per Ray worker process, registry and budget, reused by its tasks
 
 
 def _import_ray():
@@ -40,20 +53,33 @@ def _import_ray():
     return ray
 
 
-class ExtractClassify:
-    """Ray Data callable class: one Extractor and one classifier per worker, reused for every batch.
+def extract_rows(batch, actors: Optional[str] = None, budget_s: Optional[float] = None):
+    """Ray Data task: each row (one chunk of articles, JSON) with its articles' statements, extracted
+    exactly as the local engine does, and the reasons for articles left out (over the time budget)."""
+    import pyarrow as pa
 
-    Each input row is one chunk of articles (JSON); each is extracted and
-    classified on its own, exactly as the local engine does, whatever the batch size.
-    """
+    key = (actors, budget_s)
+    if key not in _EXTRACTORS:
+        _EXTRACTORS[key] = ChunkExtractor(actors, budget_s)
+    out = []
+    for row in batch.to_pylist():
+        kept, found, skipped = _EXTRACTORS[key].extract([Article(**fields) for fields in json.loads(row["articles"])])
+        pairs = [[asdict(article), [asdict(s) for s in statements]] for article, statements in zip(kept, found)]
+        out.append({"chunk": row["chunk"], "found": json.dumps(pairs, ensure_ascii=False),
+                    "skipped": json.dumps(skipped, ensure_ascii=False)})
+    return pa.Table.from_pylist(out)
 
-    def __init__(self, model_path: str, actors: Optional[str] = None):
+
+class Classify:
+    """Ray Data callable class: one classifier per actor, loaded at its first chunk with statements and
+    reused for every batch; each chunk is classified on its own, exactly as the local engine does."""
+
+    def __init__(self, model_path: str, threads: int = 1):
         from stance.classify import load_classifier
-        from stance.engine import make_extractor
 
-        self.extractor = make_extractor(actors)
         self.model_path = model_path
-        self.classifier = None  # loaded at the first chunk with statements
+        self.threads = threads
+        self.classifier = None
         self._load = load_classifier
 
     def __call__(self, batch):
@@ -61,15 +87,28 @@ class ExtractClassify:
 
         out = []
         for row in batch.to_pylist():
-            articles = [Article(**fields) for fields in json.loads(row["articles"])]
-            found = [extract_article(self.extractor, article) for article in articles]
+            pairs = json.loads(row["found"])
+            found = [[Statement(**s) for s in statements] for _, statements in pairs]
             if any(found) and self.classifier is None:
-                self.classifier = self._load(Path(self.model_path))
+                self.classifier = self._load(Path(self.model_path), threads=self.threads)
             predictions = classify_chunk(self.classifier, found) if any(found) else [[] for _ in found]
-            done = [[asdict(a), [[asdict(s), asdict(p)] for s, p in zip(st, labels)]]
-                    for a, st, labels in zip(articles, found, predictions)]
-            out.append({"chunk": row["chunk"], "done": json.dumps(done, ensure_ascii=False)})
+            done = [[article, [[s, asdict(p)] for s, p in zip(statements, labels)]]
+                    for (article, statements), labels in zip(pairs, predictions)]
+            out.append({"chunk": row["chunk"], "done": json.dumps(done, ensure_ascii=False), "skipped": row["skipped"]})
         return pa.Table.from_pylist(out)
+
+
+def plan_workers(cpus: float, workers: Optional[int] = None) -> tuple[int, int, float]:
+    """(classifying actors, torch threads per actor, Ray CPUs reserved per actor) for a cluster of `cpus`.
+
+    Default: one actor per two CPUs. Each actor's reservation leaves EXTRACT_CPUS for extraction
+    tasks however many actors are asked for, so extraction is never starved of a CPU share.
+    """
+    cpus = max(1.0, float(cpus))
+    actors = workers or max(1, int(cpus) // 2)
+    threads = max(1, int(cpus) // actors)
+    reserved = min(1.0, round((cpus - EXTRACT_CPUS) / actors, 3))
+    return actors, threads, reserved
 
 
 def _encode(number: int, chunk: list[Article]) -> dict:
@@ -82,12 +121,13 @@ def _decode(row: dict) -> list[tuple[Article, list[Statement], list[Prediction]]
 
 
 def run_ray(articles: Iterable[Article], store, model_path: Path, model_id: str, *, address: Optional[str] = None,
-            workers: Optional[int] = None, actors: Optional[Path] = None, tick=None) -> RunStats:
+            workers: Optional[int] = None, actors: Optional[Path] = None, budget_s: Optional[float] = None,
+            tick=None) -> RunStats:
     """Extract, classify and store every article that needs it on Ray Data; returns what was done.
 
-    Starts a local Ray (this machine's cores) unless `address` names a cluster or
-    Ray is already initialised; `workers` is the number of ExtractClassify actors
-    (default: the cluster's CPUs).
+    Starts a local Ray (this machine's cores, a bounded object store) unless `address` names a
+    cluster or Ray is already initialised; `workers` is the number of classifying actors (default:
+    see plan_workers); `budget_s` as in the local engine.
     """
     ray = _import_ray()
     import pyarrow as pa
@@ -95,8 +135,9 @@ def run_ray(articles: Iterable[Article], store, model_path: Path, model_id: str,
     stats = RunStats()
     started_here = not ray.is_initialized()
     if started_here:
+        local = {"object_store_memory": LOCAL_OBJECT_STORE_BYTES} if address is None else {}
         try:
-            ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
+            ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False, **local)
         except Exception as exc:  # Ray raises ConnectionError, RuntimeError, ValueError... for a bad address
             raise StanceError(f"cannot start or reach Ray{f' at {address}' if address else ''} ({exc}); "
                               "expected a running Ray cluster address such as ray://head:10001, or none") from None
@@ -110,13 +151,20 @@ def run_ray(articles: Iterable[Article], store, model_path: Path, model_id: str,
         context = ray.data.DataContext.get_current()
         context.execution_options.preserve_order = True  # the writer stores chunks in corpus order
         context.enable_progress_bars = False  # stance shows its own progress
-        size = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
-        dataset = ray.data.from_arrow_refs(refs).map_batches(
-            ExtractClassify, fn_constructor_kwargs={"model_path": str(Path(model_path).resolve()),
-                                                   "actors": str(Path(actors).resolve()) if actors else None},
-            batch_size=1, batch_format="pyarrow", concurrency=size, num_cpus=1)
+        size, threads, reserved = plan_workers(ray.cluster_resources().get("CPU", 1), workers)
+        dataset = (ray.data.from_arrow_refs(refs)
+                   .map_batches(extract_rows, fn_kwargs={"actors": str(Path(actors).resolve()) if actors else None,
+                                                      "budget_s": budget_s},
+                                batch_size=1, batch_format="pyarrow", num_cpus=EXTRACT_CPUS)
+                   .map_batches(Classify, fn_constructor_kwargs={"model_path": str(Path(model_path).resolve()),
+                                                                "threads": threads},
+                                batch_size=1, batch_format="pyarrow", concurrency=size, num_cpus=reserved))
         for row in dataset.iter_rows():
             items = _decode(row)
+            skipped = json.loads(row["skipped"])
+            stats.skipped.extend(skipped)
+            if skipped and tick is not None:
+                tick(len(skipped), 0, skipped=True)
             stats.statements_labelled += store.write_batch(model_id, items)
             count = sum(len(statements) for _, statements, _ in items)
             stats.statements_found += count
