@@ -12,13 +12,12 @@ dataset over them, in two stages:
 - `Classify`, a callable class run by a fixed pool of `workers` actors: each
   loads the model once and classifies with several torch threads.
 
-Classification is about nine tenths of the work and the model about 0.7 GB per
-process holding it, so by default one classifying actor per two CPUs, each
-using two threads, with extraction tasks beside them: on a 2-core machine that
-is the local engine's layout (one model, one extraction process) and keeps the
-run under 3 GB. The results stream back in order to the driver, the single
-writer, which commits each chunk in one transaction: SQLite's guarantees hold,
-and the store is the one the local engine writes.
+Classification is most of the work and the model the largest part of a process's
+memory, so by default one classifying actor per two CPUs, each using two threads,
+with extraction tasks beside them: on a 2-core machine that is the local engine's
+layout (one model, one extraction process). The results stream back in order
+to the driver, the single writer, which commits each chunk in one transaction:
+SQLite's guarantees hold, and the store is the one the local engine writes.
 
 Needs the `ray` extra: `pip install "stance[ray]"`. On a cluster (`--ray-address`),
 stance and the model directory must be installed/reachable at the same path on
