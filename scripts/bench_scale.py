@@ -173,6 +173,21 @@ def _run(corpus: Path, engine: str, model: Path, db: Path, work: Path, workers: 
             "series_s_articles_rss_mb_main_mb_pss_mb": series}
 
 
+def memory_growth(series: list, early: int = 2000) -> dict:
+    """Peak memory while the first `early` articles were committed against the peak of the whole run,
+    from a run's samples ([s, articles, tree RSS MB, main RSS MB, tree PSS MB]): flat means streaming works."""
+    if not series or not any(row[1] <= early for row in series):
+        return {}
+    first = [row for row in series if row[1] <= early]
+    out = {"early_articles": early}
+    for name, column in (("rss", 2), ("pss", 4)):
+        early_peak, peak = max(row[column] for row in first), max(row[column] for row in series)
+        out[f"{name}_peak_mb_first_{early}"] = early_peak
+        out[f"{name}_peak_mb_whole_run"] = peak
+        out[f"{name}_growth"] = round(peak / early_peak - 1, 3) if early_peak else None
+    return out
+
+
 def writer_ceiling(work: Path, articles: int = 2000, per_article: int = 20) -> dict:
     """Statements/s the single SQLite writer stores (articles, statements and predictions in
     chunk transactions), with no extraction or model: the ceiling of any number of workers."""
@@ -215,7 +230,16 @@ def main() -> None:
     parser.add_argument("--kill-at", type=int, default=0,
                         help="kill -9 each run once this many articles are committed, then resume it to the end.")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "measurements" / "scale.json")
+    parser.add_argument("--summarize", type=Path, metavar="JSON",
+                        help="Print the memory growth (first 2,000 articles against the whole run) of a kept result file; run nothing.")
     args = parser.parse_args()
+    if args.summarize:
+        for entry in json.loads(args.summarize.read_text(encoding="utf-8"))["results"]:
+            for n, run in enumerate(entry.get("runs", [entry])):
+                key = "series_s_articles_rss_mb_main_mb_pss_mb"  # a killed run's samples, then its resume's
+                series = run.get("killed_run", {}).get(key, []) + run.get(key, [])
+                print(json.dumps({"size": entry["size"], "engine": entry["engine"], "run": n, **memory_growth(series)}))
+        return
     rows = source_texts(args.polnear)
     if not args.polnear.is_file():  # seeds alone repeat five articles: not a corpus to measure memory on
         print(f"warning: {args.polnear} not found; the corpus replicates the {len(rows)} seed articles only", file=sys.stderr)
@@ -240,7 +264,8 @@ def main() -> None:
                           for key in ("wall_s", "articles_per_s", "statements_per_s", "peak_rss_mb", "peak_pss_mb")}
                 entry = {"size": size, "engine": engine, "repeats": len(runs), **median,
                          "articles": runs[0]["articles"], "statements": runs[0]["statements"],
-                         "labels": runs[0]["labels"], "store_digest": runs[0]["store_digest"], "runs": runs}
+                         "labels": runs[0]["labels"], "store_digest": runs[0]["store_digest"],
+                         "memory_growth": memory_growth(runs[0]["series_s_articles_rss_mb_main_mb_pss_mb"]), "runs": runs}
                 results.append(entry)
                 print(json.dumps({k: v for k, v in entry.items() if k not in ("runs", "labels")}), flush=True)
                 args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -313,3 +313,18 @@ def test_each_classified_chunk_hands_freed_memory_back(monkeypatch):
     monkeypatch.setattr("sys.platform", "darwin")
     stance.engine.release_freed_memory()  # no glibc: looked up once, then nothing to do
     assert stance.engine._MALLOC_TRIM is False
+
+
+def test_bench_scale_memory_growth_compares_the_first_articles_with_the_whole_run():
+    """scripts/bench_scale.py: the peak of the samples taken up to 2,000 committed articles against the
+    run's peak, for RSS and PSS; no samples that early, no figure."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_scale", Path(__file__).parent.parent / "scripts" / "bench_scale.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    series = [[10, 0, 900, 500, 800], [20, 1500, 1000, 600, 900], [30, 2100, 1300, 700, 950], [40, 20000, 1100, 600, 990]]
+    growth = script.memory_growth(series)
+    assert growth["rss_peak_mb_first_2000"] == 1000 and growth["rss_peak_mb_whole_run"] == 1300
+    assert growth["rss_growth"] == 0.3 and growth["pss_growth"] == 0.1
+    assert script.memory_growth([[10, 5000, 900, 500, 800]]) == {}
