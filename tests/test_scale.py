@@ -165,7 +165,10 @@ def test_worker_processes_store_the_same_statements(corpus, tiny_model, single_p
 
 def test_ray_engine_stores_the_same_statements(corpus, tiny_model, single_process, tmp_path, monkeypatch):
     pytest.importorskip("ray.data", reason='the ray extra is not installed (pip install "stance[ray]")')
+    from stance.engine import ray_engine
+
     monkeypatch.setattr(stance.engine, "CHUNK", 4)
+    monkeypatch.setattr(ray_engine, "WINDOW_CHUNKS", 3)  # 4 chunks: two windows, so two datasets in turn
     db = tmp_path / "stance.db"
     result = _analyze(corpus, tiny_model, db, "--engine", "ray", "--workers", "2")
     assert "Articles: 15 read (15 new" in result.output

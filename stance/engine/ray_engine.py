@@ -1,10 +1,12 @@
 """The Ray engine: the corpus as a Ray dataset, extracted and classified with `map_batches`.
 
 The driver streams the corpus (same validation, duplicate checks, chunks and
-resume rule as the local engine), puts each chunk of articles that need work
-into Ray's object store as a one-row Arrow table (Ray spills them to disk when
-memory runs short, so the driver holds only references), and builds one
-dataset over them, in two stages:
+resume rule as the local engine) and puts each chunk of articles that need work
+into Ray's object store as a one-row Arrow table. It does so a window of
+WINDOW_CHUNKS chunks at a time, and runs one dataset per window: the work starts
+after the first window is read, not after the whole corpus, and the object store
+holds one window of text (Ray spills to disk beyond its cap), however large the
+corpus. Each window's dataset has two stages:
 
 - `extract_rows`, a plain function run as Ray tasks: extraction needs no model,
   so the tasks are small processes (the actor registry is loaded once per
@@ -37,6 +39,10 @@ from stance.records import Article, Prediction, Statement
 
 SHARD_CHUNKS = 1  # chunks per Arrow table (a block): small blocks let every Ray worker take one
 EXTRACT_CPUS = 0.5  # a Ray CPU share per extraction task: extraction is light, so two share a core
+# Chunks per Ray dataset: a window of 16,384 articles (~60 MB of news text) in the object store. Each
+# window starts its own actor pool (a model load, seconds) and drains before the next: larger windows
+# pay that less often, smaller ones bound the object store more tightly.
+WINDOW_CHUNKS = 256
 LOCAL_OBJECT_STORE_BYTES = 512 * 2**20  # a local Ray's object store; beyond it Ray spills chunks to disk
 
 _EXTRACTORS: dict = {}  # one ChunkExtractor per Ray worker process, registry and budget, reused by its tasks
@@ -141,35 +147,39 @@ def run_ray(articles: Iterable[Article], store, model_path: Path, model_id: str,
             raise StanceError(f"cannot start or reach Ray{f' at {address}' if address else ''} ({exc}); "
                               "expected a running Ray cluster address such as ray://head:10001, or none") from None
     try:
-        # One Arrow table (a block) per few chunks, in the object store; the driver keeps only references.
-        refs = [ray.put(pa.Table.from_pylist(rows))
-                for rows in chunks((_encode(n, chunk) for n, chunk in enumerate(work_chunks(articles, store, stats, tick))),
-                                   SHARD_CHUNKS)]
-        if not refs:
-            return stats
         context = ray.data.DataContext.get_current()
         context.execution_options.preserve_order = True  # the writer stores chunks in corpus order
         context.enable_progress_bars = False  # stance shows its own progress
         size, threads, reserved = plan_workers(ray.cluster_resources().get("CPU", 1), workers)
-        dataset = (ray.data.from_arrow_refs(refs)
-                   .map_batches(extract_rows, fn_kwargs={"actors": str(Path(actors).resolve()) if actors else None,
-                                                      "budget_s": budget_s},
-                                batch_size=1, batch_format="pyarrow", num_cpus=EXTRACT_CPUS)
-                   .map_batches(Classify, fn_constructor_kwargs={"model_path": str(Path(model_path).resolve()),
-                                                                "threads": threads},
-                                batch_size=1, batch_format="pyarrow", concurrency=size, num_cpus=reserved))
-        for row in dataset.iter_rows():
-            items = _decode(row)
-            skipped = json.loads(row["skipped"])
-            stats.skipped.extend(skipped)
-            if skipped and tick is not None:
-                tick(len(skipped), 0, skipped=True)
-            stats.statements_labelled += store.write_batch(model_id, items)
-            count = sum(len(statements) for _, statements, _ in items)
-            stats.statements_found += count
-            if tick is not None:
-                tick(len(items), count)
+        todo = (_encode(n, chunk) for n, chunk in enumerate(work_chunks(articles, store, stats, tick)))
+        for window in chunks(todo, WINDOW_CHUNKS):
+            # One Arrow table (a block) per chunk: small blocks let every Ray worker take one.
+            refs = [ray.put(pa.Table.from_pylist(rows)) for rows in chunks(window, SHARD_CHUNKS)]
+            del window  # the text now lives in the object store; the driver keeps only references
+            dataset = (ray.data.from_arrow_refs(refs)
+                       .map_batches(extract_rows, fn_kwargs={"actors": str(Path(actors).resolve()) if actors else None,
+                                                          "budget_s": budget_s},
+                                    batch_size=1, batch_format="pyarrow", num_cpus=EXTRACT_CPUS)
+                       .map_batches(Classify, fn_constructor_kwargs={"model_path": str(Path(model_path).resolve()),
+                                                                    "threads": threads},
+                                    batch_size=1, batch_format="pyarrow", concurrency=size, num_cpus=reserved))
+            _store_results(dataset, store, model_id, stats, tick)
     finally:
         if started_here:
             ray.shutdown()
     return stats
+
+
+def _store_results(dataset, store, model_id: str, stats: RunStats, tick) -> None:
+    """The single writer: each chunk's articles, statements and predictions in one transaction, in order."""
+    for row in dataset.iter_rows():
+        items = _decode(row)
+        skipped = json.loads(row["skipped"])
+        stats.skipped.extend(skipped)
+        if skipped and tick is not None:
+            tick(len(skipped), 0, skipped=True)
+        stats.statements_labelled += store.write_batch(model_id, items)
+        count = sum(len(statements) for _, statements, _ in items)
+        stats.statements_found += count
+        if tick is not None:
+            tick(len(items), count)
