@@ -172,6 +172,7 @@ def test_ray_engine_stores_the_same_statements(corpus, tiny_model, single_proces
     db = tmp_path / "stance.db"
     result = _analyze(corpus, tiny_model, db, "--engine", "ray", "--workers", "2")
     assert "Articles: 15 read (15 new" in result.output
+    assert "device: cpu, on the Ray workers" in result.output  # the driver resolves no torch device
     rows = _store_rows(db)
     assert _labels(rows) == _labels(single_process)
     # same order (the writer keeps corpus order) and the same probabilities (the same batches)

@@ -39,10 +39,10 @@ from stance.records import Article, Prediction, Statement
 
 SHARD_CHUNKS = 1  # chunks per Arrow table (a block): small blocks let every Ray worker take one
 EXTRACT_CPUS = 0.5  # a Ray CPU share per extraction task: extraction is light, so two share a core
-# Chunks per Ray dataset: a window of 16,384 articles (~60 MB of news text) in the object store. Each
-# window starts its own actor pool (a model load, seconds) and drains before the next: larger windows
-# pay that less often, smaller ones bound the object store more tightly.
-WINDOW_CHUNKS = 256
+# Chunks per Ray dataset: a window of 4,096 articles (~20 MB of news text) read ahead by the driver and
+# held in the object store. Each window starts its own actor pool (a model load, seconds) and drains
+# before the next: larger windows pay that less often, smaller ones keep the driver and store smaller.
+WINDOW_CHUNKS = 64
 LOCAL_OBJECT_STORE_BYTES = 512 * 2**20  # a local Ray's object store; beyond it Ray spills chunks to disk
 
 _EXTRACTORS: dict = {}  # one ChunkExtractor per Ray worker process, registry and budget, reused by its tasks
@@ -162,7 +162,8 @@ def run_ray(articles: Iterable[Article], store, model_path: Path, model_id: str,
                                     batch_size=1, batch_format="pyarrow", num_cpus=EXTRACT_CPUS)
                        .map_batches(Classify, fn_constructor_kwargs={"model_path": str(Path(model_path).resolve()),
                                                                     "threads": threads},
-                                    batch_size=1, batch_format="pyarrow", concurrency=size, num_cpus=reserved))
+                                    batch_size=1, batch_format="pyarrow", num_cpus=reserved,
+                                    compute=ray.data.ActorPoolStrategy(size=size)))
             _store_results(dataset, store, model_id, stats, tick)
     finally:
         if started_here:
