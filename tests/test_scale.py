@@ -168,7 +168,7 @@ def test_ray_engine_stores_the_same_statements(corpus, tiny_model, single_proces
     from stance.engine import ray_engine
 
     monkeypatch.setattr(stance.engine, "CHUNK", 4)
-    monkeypatch.setattr(ray_engine, "WINDOW_CHUNKS", 3)  # 4 chunks: two windows, so two datasets in turn
+    monkeypatch.setattr(ray_engine, "WINDOW_CHUNKS_PER_ACTOR", 1)  # 2 actors, 4 chunks: two windows, two datasets
     db = tmp_path / "stance.db"
     result = _analyze(corpus, tiny_model, db, "--engine", "ray", "--workers", "2")
     assert "Articles: 15 read (15 new" in result.output

@@ -2,11 +2,11 @@
 
 The driver streams the corpus (same validation, duplicate checks, chunks and
 resume rule as the local engine) and puts each chunk of articles that need work
-into Ray's object store as a one-row Arrow table. It does so a window of
-WINDOW_CHUNKS chunks at a time, and runs one dataset per window: the work starts
-after the first window is read, not after the whole corpus, and the object store
-holds one window of text (Ray spills to disk beyond its cap), however large the
-corpus. Each window's dataset has two stages:
+into Ray's object store as a one-row Arrow table. It does so a window at a time
+(WINDOW_CHUNKS_PER_ACTOR chunks per classifying actor) and runs one dataset per
+window: the work starts after the first window is read, not after the whole
+corpus, and the object store holds one window of text (Ray spills to disk beyond
+its cap), however large the corpus. Each window's dataset has two stages:
 
 - `extract_rows`, a plain function run as Ray tasks: extraction needs no model,
   so the tasks are small processes (the actor registry is loaded once per
@@ -39,10 +39,11 @@ from stance.records import Article, Prediction, Statement
 
 SHARD_CHUNKS = 1  # chunks per Arrow table (a block): small blocks let every Ray worker take one
 EXTRACT_CPUS = 0.5  # a Ray CPU share per extraction task: extraction is light, so two share a core
-# Chunks per Ray dataset: a window of 4,096 articles (~20 MB of news text) read ahead by the driver and
-# held in the object store. Each window starts its own actor pool (a model load, seconds) and drains
-# before the next: larger windows pay that less often, smaller ones keep the driver and store smaller.
-WINDOW_CHUNKS = 64
+# Chunks per Ray dataset, per classifying actor: on 2 cores (one actor) a window of 4,096 articles (~20 MB
+# of news text) read ahead by the driver and held in the object store. Each window starts its actor pool
+# afresh (a model load per actor, seconds) and drains before the next, so the window grows with the pool:
+# every actor gets about 64 chunks (minutes of work) per start, on one machine or a cluster.
+WINDOW_CHUNKS_PER_ACTOR = 64
 LOCAL_OBJECT_STORE_BYTES = 512 * 2**20  # a local Ray's object store; beyond it Ray spills chunks to disk
 
 _EXTRACTORS: dict = {}  # one ChunkExtractor per Ray worker process, registry and budget, reused by its tasks
@@ -152,7 +153,7 @@ def run_ray(articles: Iterable[Article], store, model_path: Path, model_id: str,
         context.enable_progress_bars = False  # stance shows its own progress
         size, threads, reserved = plan_workers(ray.cluster_resources().get("CPU", 1), workers)
         todo = (_encode(n, chunk) for n, chunk in enumerate(work_chunks(articles, store, stats, tick)))
-        for window in chunks(todo, WINDOW_CHUNKS):
+        for window in chunks(todo, WINDOW_CHUNKS_PER_ACTOR * size):
             # One Arrow table (a block) per chunk: small blocks let every Ray worker take one.
             refs = [ray.put(pa.Table.from_pylist(rows)) for rows in chunks(window, SHARD_CHUNKS)]
             del window  # the text now lives in the object store; the driver keeps only references
