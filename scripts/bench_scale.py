@@ -176,9 +176,9 @@ def _run(corpus: Path, engine: str, model: Path, db: Path, work: Path, workers: 
 def memory_growth(series: list, early: int = 2000) -> dict:
     """Peak memory while the first `early` articles were committed against the peak of the whole run,
     from a run's samples ([s, articles, tree RSS MB, main RSS MB, tree PSS MB]): flat means streaming works."""
-    if not series or not any(row[1] <= early for row in series):
-        return {}
     first = [row for row in series if row[1] <= early]
+    if not first:
+        return {}
     out = {"early_articles": early}
     for name, column in (("rss", 2), ("pss", 4)):
         early_peak, peak = max(row[column] for row in first), max(row[column] for row in series)
@@ -186,6 +186,30 @@ def memory_growth(series: list, early: int = 2000) -> dict:
         out[f"{name}_peak_mb_whole_run"] = peak
         out[f"{name}_growth"] = round(peak / early_peak - 1, 3) if early_peak else None
     return out
+
+
+def by_block(series: list, block: int = 2000, stall_s: int = 20) -> dict:
+    """The samples cut into blocks of `block` committed articles: articles/s and the median and peak of
+    RSS and PSS per block (a trend across blocks is growth; noise is not), and the stretches of at least
+    `stall_s` seconds in which nothing was committed, as [from s, to s, articles]."""
+    blocks = []
+    for low in range(0, max((row[1] for row in series), default=0), block):
+        rows = [row for row in series if low < row[1] <= low + block]
+        if len(rows) < 2:
+            continue
+        seconds = rows[-1][0] - rows[0][0]
+        blocks.append({"articles_to": low + block,
+                       "articles_per_s": round((rows[-1][1] - rows[0][1]) / seconds, 2) if seconds else None,
+                       "rss_median_mb": round(statistics.median(r[2] for r in rows)), "rss_peak_mb": max(r[2] for r in rows),
+                       "pss_median_mb": round(statistics.median(r[4] for r in rows)), "pss_peak_mb": max(r[4] for r in rows)})
+    stalls, since = [], None
+    for before, after in zip(series, series[1:]):
+        since = since or before
+        if after[1] != before[1]:
+            if before[0] - since[0] >= stall_s and since[1] > 0:
+                stalls.append([since[0], before[0], since[1]])
+            since = None
+    return {"blocks": blocks, "stalls": stalls}
 
 
 def writer_ceiling(work: Path, articles: int = 2000, per_article: int = 20) -> dict:
@@ -231,14 +255,15 @@ def main() -> None:
                         help="kill -9 each run once this many articles are committed, then resume it to the end.")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "measurements" / "scale.json")
     parser.add_argument("--summarize", type=Path, metavar="JSON",
-                        help="Print the memory growth (first 2,000 articles against the whole run) of a kept result file; run nothing.")
+                        help="Print a kept result file's memory growth (first 2,000 articles against the whole run), its figures per block of 2,000 articles and its stalls; run nothing.")
     args = parser.parse_args()
     if args.summarize:
         for entry in json.loads(args.summarize.read_text(encoding="utf-8"))["results"]:
             for n, run in enumerate(entry.get("runs", [entry])):
                 key = "series_s_articles_rss_mb_main_mb_pss_mb"  # a killed run's samples, then its resume's
                 series = run.get("killed_run", {}).get(key, []) + run.get(key, [])
-                print(json.dumps({"size": entry["size"], "engine": entry["engine"], "run": n, **memory_growth(series)}))
+                print(json.dumps({"size": entry["size"], "engine": entry["engine"], "run": n, **memory_growth(series),
+                                  **by_block(series)}))
         return
     rows = source_texts(args.polnear)
     if not args.polnear.is_file():  # seeds alone repeat five articles: not a corpus to measure memory on

@@ -332,3 +332,10 @@ def test_bench_scale_memory_growth_compares_the_first_articles_with_the_whole_ru
     assert growth["rss_peak_mb_first_2000"] == 1000 and growth["rss_peak_mb_whole_run"] == 1300
     assert growth["rss_growth"] == 0.3 and growth["pss_growth"] == 0.1
     assert script.memory_growth([[10, 5000, 900, 500, 800]]) == {}
+    samples = [[0, 0, 500, 400, 450], [10, 500, 900, 500, 800], [20, 2000, 1000, 600, 900], [30, 2000, 1000, 600, 900],
+               [60, 2000, 1000, 600, 900], [70, 2100, 1100, 600, 990], [80, 3000, 1300, 600, 990]]
+    blocks = script.by_block(samples, block=2000, stall_s=20)
+    assert blocks["blocks"] == [
+        {"articles_to": 2000, "articles_per_s": 30.0, "rss_median_mb": 1000, "rss_peak_mb": 1000, "pss_median_mb": 900, "pss_peak_mb": 900},
+        {"articles_to": 4000, "articles_per_s": 90.0, "rss_median_mb": 1200, "rss_peak_mb": 1300, "pss_median_mb": 990, "pss_peak_mb": 990}]
+    assert blocks["stalls"] == [[20, 60, 2000]]  # 40 s with 2,000 committed and no more
