@@ -100,8 +100,12 @@ def print_corpus_notes(corpus) -> None:
 DeviceOpt = Annotated[str, typer.Option("--device", help="Where the encoder runs: auto (CUDA, then Apple MPS, then CPU), cpu, cuda or mps.")]
 
 
-def device_line(device: str) -> str:
+def device_line(device: str, engine: str = "local") -> str:
     """Resolve --device and say which device runs, as the run's first line (on stderr)."""
+    if engine == "ray":  # the model runs on the Ray workers' CPUs: resolving a device here would import torch for nothing
+        note = "" if device in ("auto", "cpu") else f" (--device {device} is for the local engine)"
+        err_console.print(escape(f"device: cpu, on the Ray workers{note}"))
+        return "cpu"
     from stance.classify.device import choose_device
 
     chosen = choose_device(device)

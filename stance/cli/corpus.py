@@ -38,15 +38,10 @@ def analyze_command(
 
     check_output_file(db or DEFAULT_DB, "--db", "the statement store")
     check_output_dir(out, "--out", "the reports")
-    if engine == "ray":  # the model runs on the Ray workers' CPUs: resolving a device here would import torch for nothing
-        err_console.print("device: cpu, on the Ray workers" + ("" if device in ("auto", "cpu") else f" (--device {escape(device)} is for the local engine)"))
-        device = "cpu"
-    else:
-        device = device_line(device)
     summary = analyze(paths, manifest=manifest, model_dir=model, db_path=db or DEFAULT_DB, out_dir=out,
                       skip_bad=skip_bad, period=period, log=lambda m: err_console.print(escape(m)),
                       project=load_project(config), engine=engine, workers=workers, ray_address=ray_address,
-                      reports=reports, device=device, budget_s=time_budget)
+                      reports=reports, device=device_line(device, engine), budget_s=time_budget)
     for line in summary_lines(summary):
         typer.echo(line)
 

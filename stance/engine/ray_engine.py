@@ -152,17 +152,17 @@ def run_ray(articles: Iterable[Article], store, model_path: Path, model_id: str,
         context.execution_options.preserve_order = True  # the writer stores chunks in corpus order
         context.enable_progress_bars = False  # stance shows its own progress
         size, threads, reserved = plan_workers(ray.cluster_resources().get("CPU", 1), workers)
+        extract_kwargs = {"actors": str(Path(actors).resolve()) if actors else None, "budget_s": budget_s}
+        classify_kwargs = {"model_path": str(Path(model_path).resolve()), "threads": threads}
         todo = (_encode(n, chunk) for n, chunk in enumerate(work_chunks(articles, store, stats, tick)))
         for window in chunks(todo, WINDOW_CHUNKS_PER_ACTOR * size):
             # One Arrow table (a block) per chunk: small blocks let every Ray worker take one.
             refs = [ray.put(pa.Table.from_pylist(rows)) for rows in chunks(window, SHARD_CHUNKS)]
             del window  # the text now lives in the object store; the driver keeps only references
             dataset = (ray.data.from_arrow_refs(refs)
-                       .map_batches(extract_rows, fn_kwargs={"actors": str(Path(actors).resolve()) if actors else None,
-                                                          "budget_s": budget_s},
+                       .map_batches(extract_rows, fn_kwargs=extract_kwargs,
                                     batch_size=1, batch_format="pyarrow", num_cpus=EXTRACT_CPUS)
-                       .map_batches(Classify, fn_constructor_kwargs={"model_path": str(Path(model_path).resolve()),
-                                                                    "threads": threads},
+                       .map_batches(Classify, fn_constructor_kwargs=classify_kwargs,
                                     batch_size=1, batch_format="pyarrow", num_cpus=reserved,
                                     compute=ray.data.ActorPoolStrategy(size=size)))
             _store_results(dataset, store, model_id, stats, tick)
