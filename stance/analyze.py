@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Callable, Optional
 
 from stance.config import DEFAULT_CONFIG
 from stance.ingest import CorpusReader
-from stance.engine import ENGINES, PREDICT_BATCH, default_workers
+from stance.engine import ENGINES, PREDICT_BATCH, classify_chunk, default_workers
 from stance.errors import StanceError
 from stance.extract.timebudget import DEFAULT_BUDGET_S
 from stance.track import NONE_LABEL
@@ -130,7 +130,7 @@ def analyze(paths: list[Path], *, manifest: Optional[Path] = None, model_dir: Op
                                   tick=bar.tick)
         # Statements stored by earlier runs that this model has not labelled yet (a new model), page by page.
         for page in store.pages_needing_prediction(model_id, PREDICT_BATCH):
-            predictions = classifier().predict([statement for _, statement in page])
+            predictions = classify_chunk(classifier(), [[statement for _, statement in page]])[0]
             stats.statements_labelled += store.add_predictions(
                 model_id, [(sid, p) for (sid, _), p in zip(page, predictions)])
         counts = store.label_counts(model_id, NONE_LABEL)

@@ -300,23 +300,41 @@ def test_progress_writes_plain_lines_to_a_log(capsys):
     assert capsys.readouterr().err == ""  # not before log_every_s has passed
 
 
-def test_each_classified_chunk_hands_freed_memory_back(monkeypatch):
-    """classify_chunk trims the heap once per chunk (glibc's malloc_trim; nothing where there is none)."""
-    from stance.engine import classify_chunk
+def test_each_classified_chunk_bounds_the_heap_and_hands_freed_memory_back(monkeypatch):
+    """classify_chunk sets glibc's mmap threshold once per process, passes MODEL_BATCH to the model and
+    trims the heap once per chunk; where there is no glibc it does neither."""
+    from stance.engine import MMAP_THRESHOLD, MODEL_BATCH, classify_chunk
     from stance.records import Prediction
 
+    batches = []
+
     class Counting:
-        def predict(self, statements):
+        def predict(self, statements, batch_size):
+            batches.append(batch_size)
             return [Prediction(target="none", stance="none") for _ in statements]
 
-    trims = []
-    monkeypatch.setattr(stance.engine, "_MALLOC_TRIM", lambda pad: trims.append(pad))
+    class FakeGlibc:
+        def __init__(self):
+            self.calls = []
+
+        def malloc_trim(self, pad):
+            self.calls.append(("trim", pad))
+
+        def mallopt(self, param, value):
+            self.calls.append(("mallopt", param, value))
+
+    libc = FakeGlibc()
+    monkeypatch.setattr(stance.engine, "_LIBC", libc)
+    monkeypatch.setattr(stance.engine, "_HEAP_BOUNDED", False)
     out = classify_chunk(Counting(), [["s1", "s2"], [], ["s3"]])
-    assert [len(p) for p in out] == [2, 0, 1] and trims == [0]
-    monkeypatch.setattr(stance.engine, "_MALLOC_TRIM", None)
+    classify_chunk(Counting(), [["s4"]])
+    assert [len(p) for p in out] == [2, 0, 1] and batches == [MODEL_BATCH, MODEL_BATCH]
+    assert libc.calls == [("mallopt", -3, MMAP_THRESHOLD), ("trim", 0), ("trim", 0)]
+    monkeypatch.setattr(stance.engine, "_LIBC", None)
+    monkeypatch.setattr(stance.engine, "_HEAP_BOUNDED", False)
     monkeypatch.setattr("sys.platform", "darwin")
-    stance.engine.release_freed_memory()  # no glibc: looked up once, then nothing to do
-    assert stance.engine._MALLOC_TRIM is False
+    classify_chunk(Counting(), [["s5"]])  # no glibc: looked up once, then nothing to do
+    assert stance.engine._LIBC is False and stance.engine._HEAP_BOUNDED is False
 
 
 def test_bench_scale_memory_growth_compares_the_first_articles_with_the_whole_run():
