@@ -1,12 +1,14 @@
-"""Resident memory of a process that classifies statements it has not seen, PREDICT_BATCH at a time.
+"""Peak resident memory inside each classifier call of the engine: glibc's defaults against the engine's settings.
 
-Issue 18: `stance analyze`'s main process grew with the corpus. This isolates the
-classifier: statements (a `stance extract` output) are classified once each, in the
-engine's batches, and the resident set is sampled every few batches — with and
-without `stance.engine.release_freed_memory()` after each batch.
+Issue 18: the local engine's peaks rose with the corpus while its memory between chunks stayed flat. This
+isolates the classifier: the statements of a `stance extract` output, grouped by article, are classified in
+chunks of CHUNK articles with `stance.engine.classify_chunk` (which trims the heap after each chunk), and the
+process's peak resident set since the chunk began (VmHWM, reset through /proc/self/clear_refs; Linux only) is
+read after each chunk. Each chunk starts 7 articles further on than the last one ended, so chunk compositions
+keep changing, as in a long corpus. Every setting runs in a fresh process (a clean heap).
 
     stance extract ARTICLES --out statements.jsonl
-    python scripts/bench_memory.py statements.jsonl --json docs/measurements/memory_classify.json
+    python scripts/bench_memory.py statements.jsonl --chunks 24 --json docs/measurements/memory_classify_v2.json
 """
 
 from __future__ import annotations
@@ -19,45 +21,75 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# name -> (bound the heap as the engine does, statements per forward pass; None: the engine's MODEL_BATCH)
+SETTINGS = {
+    "glibc defaults, 64 per forward pass (the engine before)": (False, 64),
+    "glibc defaults, 32 per forward pass": (False, 32),
+    "engine: mmap threshold fixed, MODEL_BATCH per forward pass": (True, None),
+}
 
-def run(statements: Path, model: Path, release: bool, every: int) -> list[list[int]]:
-    """[[statements classified, RSS MB], ...] from a fresh process (a clean heap for each setting)."""
+
+def run(statements: Path, model: Path, bound_heap: bool, model_batch, chunks: int) -> dict:
+    """{"series": [[chunk, peak MB in the chunk, RSS MB after it], ...], "seconds": s} from a fresh process."""
     code = f"""
-import json, sys
-import psutil
+import json, sys, time
+from collections import defaultdict
 sys.path.insert(0, {str(ROOT)!r})
+import stance.engine as engine
 from stance.classify import load_classifier
-from stance.engine import PREDICT_BATCH, release_freed_memory
-rows = [json.loads(line) for line in open({str(statements)!r}, encoding="utf-8") if line.strip()]
+from stance.records import Statement
+from dataclasses import fields
+names = {{f.name for f in fields(Statement)}}
+by_article = defaultdict(list)
+for line in open({str(statements)!r}, encoding="utf-8"):
+    if line.strip():
+        row = json.loads(line)
+        by_article[row["article"]].append(Statement(**{{k: v for k, v in row.items() if k in names}}))
+articles = list(by_article.values())
+if not {bound_heap}:
+    engine._HEAP_BOUNDED = True  # glibc's defaults: never set the threshold
+if {model_batch!r} is not None:
+    engine.MODEL_BATCH = {model_batch!r}
 classifier = load_classifier({str(model)!r})
-process = psutil.Process()
-series = []
-for n, start in enumerate(range(0, len(rows), PREDICT_BATCH)):
-    classifier.predict(rows[start:start + PREDICT_BATCH])
-    if {release}:
-        release_freed_memory()
-    if n % {every} == 0:
-        series.append([start + PREDICT_BATCH, process.memory_info().rss >> 20])
-print(json.dumps(series))
+def status(key):
+    for line in open("/proc/self/status"):
+        if line.startswith(key):
+            return int(line.split()[1]) >> 10
+series, start, began = [], 0, time.perf_counter()
+for n in range({chunks}):
+    found = [articles[(start + i) % len(articles)] for i in range(engine.CHUNK)]
+    start += engine.CHUNK + 7
+    with open("/proc/self/clear_refs", "w") as handle:
+        handle.write("5")  # resets VmHWM to the current resident set
+    engine.classify_chunk(classifier, found)
+    series.append([n + 1, status("VmHWM"), status("VmRSS")])
+print(json.dumps({{"series": series, "seconds": round(time.perf_counter() - began, 1)}}))
 """
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
+def summarize(result: dict, early: int = 5) -> dict:
+    """Peak of the first `early` chunks against the peak of all of them, and the RSS between chunks."""
+    peaks = [peak for _, peak, _ in result["series"]]
+    first, whole = max(peaks[:early]), max(peaks)
+    return {"peak_mb_first_chunks": first, "first_chunks": early, "peak_mb_all_chunks": whole,
+            "peak_growth": round(whole / first - 1, 3), "rss_mb_after_first_chunk": result["series"][0][2],
+            "rss_mb_after_last_chunk": result["series"][-1][2], "seconds": result["seconds"]}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("statements", type=Path)
+    parser.add_argument("statements", type=Path, help="a `stance extract` output (JSONL)")
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "default")
-    parser.add_argument("--every", type=int, default=5, help="sample every this many batches")
+    parser.add_argument("--chunks", type=int, default=24, help="chunks of articles to classify per setting")
     parser.add_argument("--json", type=Path, required=True)
     args = parser.parse_args()
-    report = {"command": " ".join(["scripts/bench_memory.py"] + sys.argv[1:]), "model": str(args.model)}
-    for release in (False, True):
-        series = run(args.statements.resolve(), args.model.resolve(), release, args.every)
-        report["release_freed_memory" if release else "plain"] = {
-            "series_statements_rss_mb": series, "first_mb": series[0][1], "last_mb": series[-1][1],
-            "peak_mb": max(r for _, r in series)}
-        print(json.dumps({"release": release, "first_mb": series[0][1], "last_mb": series[-1][1]}), flush=True)
+    report = {"command": " ".join(["scripts/bench_memory.py"] + sys.argv[1:]), "model": str(args.model), "settings": {}}
+    for name, (bound_heap, model_batch) in SETTINGS.items():
+        result = run(args.statements.resolve(), args.model.resolve(), bound_heap, model_batch, args.chunks)
+        report["settings"][name] = {**summarize(result), "series_chunk_peak_mb_rss_mb": result["series"]}
+        print(json.dumps({"setting": name, **summarize(result)}), flush=True)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
 

@@ -337,6 +337,19 @@ def test_each_classified_chunk_bounds_the_heap_and_hands_freed_memory_back(monke
     assert stance.engine._LIBC is False and stance.engine._HEAP_BOUNDED is False
 
 
+def test_bench_memory_summary_compares_the_first_chunks_peak_with_all_chunks():
+    """scripts/bench_memory.py: the in-call peak of the first chunks against the peak of all of them."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_memory", Path(__file__).parent.parent / "scripts" / "bench_memory.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    result = {"series": [[1, 800, 590], [2, 820, 591], [3, 1000, 592], [4, 900, 595]], "seconds": 12.5}
+    summary = script.summarize(result, early=2)
+    assert summary["peak_mb_first_chunks"] == 820 and summary["peak_mb_all_chunks"] == 1000
+    assert summary["peak_growth"] == 0.22 and summary["rss_mb_after_last_chunk"] == 595 and summary["seconds"] == 12.5
+
+
 def test_bench_scale_memory_growth_compares_the_first_articles_with_the_whole_run():
     """scripts/bench_scale.py: the peak of the samples taken up to 2,000 committed articles against the
     run's peak, for RSS and PSS; no samples that early, no figure."""
