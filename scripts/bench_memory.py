@@ -1,4 +1,4 @@
-"""Peak resident memory inside each classifier call of the engine: glibc's defaults against the engine's settings.
+"""Peak resident memory inside each classifier call of the engine: glibc's defaults, other mmap thresholds, the engine's settings.
 
 Issue 18: the local engine's peaks rose with the corpus while its memory between chunks stayed flat. This
 isolates the classifier: the statements of a `stance extract` output, grouped by article, are classified in
@@ -21,16 +21,26 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# name -> (bound the heap as the engine does, statements per forward pass; None: the engine's MODEL_BATCH)
+# name -> (glibc's mmap threshold in MiB, None: glibc's default; statements per forward pass, None: the engine's)
 SETTINGS = {
-    "glibc defaults, 64 per forward pass (the engine before)": (False, 64),
-    "glibc defaults, 32 per forward pass": (False, 32),
-    "engine: mmap threshold fixed, MODEL_BATCH per forward pass": (True, None),
+    "glibc defaults, 64 per forward pass (the engine before)": (None, 64),
+    "glibc defaults, 32 per forward pass": (None, 32),
+    "mmap threshold 1 MiB, 32 per forward pass": (1, 32),
+    "mmap threshold 8 MiB, 32 per forward pass": (8, 32),
+    "the engine: stance.engine.MMAP_THRESHOLD and MODEL_BATCH": ("engine", None),
 }
 
 
-def run(statements: Path, model: Path, bound_heap: bool, model_batch, chunks: int) -> dict:
+def run(statements: Path, model: Path, threshold_mib, model_batch, chunks: int) -> dict:
     """{"series": [[chunk, peak MB in the chunk, RSS MB after it], ...], "seconds": s} from a fresh process."""
+    setup = []
+    if threshold_mib is None:
+        setup.append("engine._HEAP_BOUNDED = True  # glibc's defaults: the engine never sets the threshold")
+    elif threshold_mib != "engine":
+        setup.append(f"engine.MMAP_THRESHOLD = {threshold_mib} * 2**20")
+    if model_batch is not None:
+        setup.append(f"engine.MODEL_BATCH = {model_batch}")
+    setup = "\n".join(setup)
     code = f"""
 import json, sys, time
 from collections import defaultdict
@@ -46,10 +56,7 @@ for line in open({str(statements)!r}, encoding="utf-8"):
         row = json.loads(line)
         by_article[row["article"]].append(Statement(**{{k: v for k, v in row.items() if k in names}}))
 articles = list(by_article.values())
-if not {bound_heap}:
-    engine._HEAP_BOUNDED = True  # glibc's defaults: never set the threshold
-if {model_batch!r} is not None:
-    engine.MODEL_BATCH = {model_batch!r}
+{setup}
 classifier = load_classifier({str(model)!r})
 def status(key):
     for line in open("/proc/self/status"):
@@ -86,8 +93,8 @@ def main() -> None:
     parser.add_argument("--json", type=Path, required=True)
     args = parser.parse_args()
     report = {"command": " ".join(["scripts/bench_memory.py"] + sys.argv[1:]), "model": str(args.model), "settings": {}}
-    for name, (bound_heap, model_batch) in SETTINGS.items():
-        result = run(args.statements.resolve(), args.model.resolve(), bound_heap, model_batch, args.chunks)
+    for name, (threshold_mib, model_batch) in SETTINGS.items():
+        result = run(args.statements.resolve(), args.model.resolve(), threshold_mib, model_batch, args.chunks)
         report["settings"][name] = {**summarize(result), "series_chunk_peak_mb_rss_mb": result["series"]}
         print(json.dumps({"setting": name, **summarize(result)}), flush=True)
     args.json.parent.mkdir(parents=True, exist_ok=True)
