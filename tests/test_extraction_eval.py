@@ -262,6 +262,38 @@ def test_time_budget_zero_runs_in_process_and_negative_is_refused(tmp_path):
         BudgetedExtractor(-1)
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads process states from /proc")
+def test_extraction_worker_exits_when_its_parent_is_killed():
+    """kill -9 of a run must not leave its extraction worker behind, asleep on a pipe that never closes."""
+    import signal
+
+    code = ("import sys, time\n"
+            "from stance.extract.timebudget import BudgetedExtractor\n"
+            "from stance.ingest import make_article\n"
+            "budgeted = BudgetedExtractor(30)\n"
+            "budgeted.extract(make_article('a', 'The minister said the plan would work.', 'test'))\n"
+            "print(budgeted._process.pid, flush=True)\n"
+            "time.sleep(300)\n")
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=env)
+    worker = int(parent.stdout.readline())
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 30  # a liveness bound, not a speed figure: it exits at once or never
+    while _running(worker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _running(worker), f"the extraction worker {worker} outlived its killed parent"
+
+
+def _running(pid: int) -> bool:
+    """Whether pid is a live process (an exited one not yet reaped is a zombie: not running)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="utf-8") as handle:
+            return not any(line.startswith("State:") and "Z" in line.split()[1] for line in handle)
+    except FileNotFoundError:
+        return False
+
+
 # --- the benchmark script --------------------------------------------------------------------------------
 def test_bench_extract_runs_on_a_tiny_export(tmp_path):
     directory = _write_export(tmp_path / "export")

@@ -33,8 +33,15 @@ def _context():
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
 
-def _serve(conn, registry) -> None:
-    """Worker loop: extract each article received and send back its finished statements."""
+def _serve(conn, registry, parent_end=None) -> None:
+    """Worker loop: extract each article received and send back its finished statements.
+
+    A forked worker inherits the parent's end of the pipe (`parent_end`) and closes it first: otherwise its
+    own copy keeps the pipe open, so if the parent is killed (kill -9) the worker never reads end-of-file
+    and sleeps on as an orphan, holding its memory.
+    """
+    if parent_end is not None:
+        parent_end.close()
     try:
         _serve_until_closed(conn, registry)
     except KeyboardInterrupt:  # Ctrl-C reaches the whole process group: the parent stops the run, quietly
@@ -42,6 +49,8 @@ def _serve(conn, registry) -> None:
             conn.send(("interrupted", None))
         except (BrokenPipeError, OSError):
             pass
+    except (BrokenPipeError, OSError):  # the parent is gone (killed) while this article was extracted
+        pass
 
 
 def _serve_until_closed(conn, registry) -> None:
@@ -124,8 +133,10 @@ class BudgetedExtractor:
         return finish(self._local.extract(article), article)
 
     def _start(self) -> None:
-        parent, child = _context().Pipe()
-        process = _context().Process(target=_serve, args=(child, self.registry), daemon=True)
+        context = _context()
+        parent, child = context.Pipe()
+        inherited = parent if context.get_start_method() == "fork" else None  # spawn passes only the args
+        process = context.Process(target=_serve, args=(child, self.registry, inherited), daemon=True)
         process.start()
         child.close()
         self._process, self._conn = process, parent
