@@ -8,7 +8,7 @@ read after each chunk. Each chunk starts 7 articles further on than the last one
 keep changing, as in a long corpus. Every setting runs in a fresh process (a clean heap).
 
     stance extract ARTICLES --out statements.jsonl
-    python scripts/bench_memory.py statements.jsonl --chunks 24 --json docs/measurements/memory_classify_v2.json
+    python scripts/bench_memory.py statements.jsonl --chunks 12 --json docs/measurements/memory_classify_v2.json
 """
 
 from __future__ import annotations

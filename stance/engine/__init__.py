@@ -22,7 +22,7 @@ from stance.records import Article, Prediction, Statement
 
 CHUNK = 64  # articles per unit of work and per store transaction
 PREDICT_BATCH = 256  # statements per classifier call
-MODEL_BATCH = 32  # statements per forward pass: half the transient memory of 64, no slower on CPU
+MODEL_BATCH = 32  # statements per forward pass: half the transient memory of 64, no slower end to end on CPU
 ENGINES = ("local", "ray")
 
 
@@ -114,8 +114,8 @@ def bound_heap_growth() -> None:
 
     A batch's tensors change size with its statements' lengths. glibc's default raises its
     mmap threshold to the largest block freed, so these tensors then come from the heap,
-    whose holes rarely fit the next batch's sizes: the peak inside each classifier call rose
-    by a third over 40 chunks (scripts/bench_memory.py). Mapped blocks go back to the system
+    whose holes rarely fit the next batch's sizes: the peak inside each classifier call kept
+    rising from chunk to chunk (scripts/bench_memory.py, README "Large corpora"). Mapped blocks go back to the system
     when freed, so the peak stays that of one batch (glibc only; elsewhere nothing).
     """
     global _HEAP_BOUNDED
@@ -126,7 +126,7 @@ def bound_heap_growth() -> None:
 
 
 _M_MMAP_THRESHOLD = -3  # mallopt parameter, from glibc's malloc.h
-MMAP_THRESHOLD = 4 * 2**20  # measured against 1 and 8 MiB: flat peaks at a few per cent of classifier time
+MMAP_THRESHOLD = 4 * 2**20  # measured against 1 and 8 MiB (scripts/bench_memory.py): flat peaks, no end-to-end cost
 
 
 def release_freed_memory() -> None:
