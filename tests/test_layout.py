@@ -40,4 +40,4 @@ def test_each_stage_names_its_entry_point(stage):
 def test_no_flat_stage_module_is_left_at_the_top():
     top = {path.stem for path in PACKAGE.glob("*.py")}
     assert top <= {"__init__", "__main__", "cli", "analyze", "train", "records", "config", "project", "errors",
-                   "home", "outputs"}, top
+                   "home", "outputs", "lifeline"}, top

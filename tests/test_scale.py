@@ -283,6 +283,38 @@ def test_kill_9_loses_nothing_committed_and_the_rerun_finishes(engine_args, corp
     assert sorted(r[1:] for r in rows) == sorted(r[1:] for r in single_process)  # probabilities too
 
 
+@pytest.mark.parametrize("engine_args", [("--workers", "1"), ("--engine", "ray", "--workers", "1")], ids=["local", "ray"])
+def test_kill_9_leaves_no_process_of_the_run(engine_args, corpus, tiny_model, tmp_path):
+    """Every child of a killed run ends with it: extraction workers, their budget workers, multiprocessing's
+    resource tracker, and a local Ray's processes (its agents would otherwise hang on after the raylet)."""
+    if "ray" in engine_args:
+        pytest.importorskip("ray.data", reason='the ray extra is not installed (pip install "stance[ray]")')
+    psutil = pytest.importorskip("psutil")
+    db = tmp_path / "stance.db"
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    process = subprocess.Popen([sys.executable, "-c", _KILLABLE, "analyze", str(corpus), "--model", str(tiny_model),
+                                "--db", str(db), "--no-reports", "--time-budget", "30", *engine_args], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while _committed(db) < 4 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert process.poll() is None, "the run ended before it could be killed"
+    children = psutil.Process(process.pid).children(recursive=True)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert len(children) >= (3 if "ray" not in engine_args else 5), children  # workers were running
+    deadline = time.monotonic() + 10  # the bar: nothing of the run left 10 s after the kill
+    while any(c.is_running() and c.status() != psutil.STATUS_ZOMBIE for c in children) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = [f"{c.pid} {c.name()}" for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
+    for child in children:  # never leave them to the next test, whatever the assertion says
+        try:
+            child.kill()
+        except psutil.Error:
+            pass
+    assert not left, f"still running 10 s after the kill: {left}"
+
+
 def test_progress_writes_plain_lines_to_a_log(capsys):
     """Standard error that is not a terminal (a log file) gets plain progress lines with rates and time left."""
     from stance.engine.progress import RunProgress

@@ -24,6 +24,14 @@ def _init_worker(actors: Optional[str] = None, budget_s: Optional[float] = None)
     _EXTRACTOR = ChunkExtractor(actors, budget_s)
 
 
+def _start_worker(parent_pid: int, actors: Optional[str] = None, budget_s: Optional[float] = None) -> None:
+    """A pool worker's start: end with the run (even a kill -9 of it), then load the extractor."""
+    from stance.lifeline import exit_with_parent
+
+    exit_with_parent(parent_pid)
+    _init_worker(actors, budget_s)
+
+
 def _extract_chunk(articles: list[Article]) -> tuple[list[Article], list[list[Statement]], list[str]]:
     return _EXTRACTOR.extract(articles)
 
@@ -71,11 +79,12 @@ def run_local(articles: Iterable[Article], store, classifier_factory: Callable, 
         return stats
 
     import multiprocessing
+    import os
     from concurrent.futures import ProcessPoolExecutor
 
     # spawn, not fork: the main process holds torch threads, which a forked child must not inherit.
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_init_worker, initargs=(actors_arg, budget_s)) as pool:
+                             initializer=_start_worker, initargs=(os.getpid(), actors_arg, budget_s)) as pool:
         pending: deque = deque()
         ahead = 2 * workers  # chunks in flight: keeps workers busy while bounding memory
         try:

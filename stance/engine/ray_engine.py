@@ -140,11 +140,18 @@ def run_ray(articles: Iterable[Article], store, model_path: Path, model_id: str,
 
     stats = RunStats()
     started_here = not ray.is_initialized()
+    reaper = None
     if started_here:
         local = {"object_store_memory": LOCAL_OBJECT_STORE_BYTES} if address is None else {}
+        if address is None:  # this run owns the Ray it starts: its processes must not outlive a kill -9
+            from stance.engine.reaper import Reaper
+
+            reaper = Reaper()
         try:
             ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False, **local)
         except Exception as exc:  # Ray raises ConnectionError, RuntimeError, ValueError... for a bad address
+            if reaper is not None:
+                reaper.close()
             raise StanceError(f"cannot start or reach Ray{f' at {address}' if address else ''} ({exc}); "
                               "expected a running Ray cluster address such as ray://head:10001, or none") from None
     try:
@@ -169,6 +176,8 @@ def run_ray(articles: Iterable[Article], store, model_path: Path, model_id: str,
     finally:
         if started_here:
             ray.shutdown()
+        if reaper is not None:
+            reaper.close()
     return stats
 
 

@@ -13,6 +13,7 @@ statements through a pipe.
 from __future__ import annotations
 
 import multiprocessing
+import os
 from typing import Iterable, Iterator, Optional
 
 from stance.errors import StanceError
@@ -33,13 +34,18 @@ def _context():
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
 
-def _serve(conn, registry, parent_end=None) -> None:
+def _serve(conn, registry, parent_pid: int, parent_end=None) -> None:
     """Worker loop: extract each article received and send back its finished statements.
 
     A forked worker inherits the parent's end of the pipe (`parent_end`) and closes it first: otherwise its
     own copy keeps the pipe open, so if the parent is killed (kill -9) the worker never reads end-of-file
-    and sleeps on as an orphan, holding its memory.
+    and sleeps on as an orphan, holding its memory. End-of-file is not enough while an article is being
+    extracted (a hostile one may take long, and only the dead parent would have stopped it), so the worker
+    also ends with its parent (stance.lifeline).
     """
+    from stance.lifeline import exit_with_parent
+
+    exit_with_parent(parent_pid)
     if parent_end is not None:
         parent_end.close()
     try:
@@ -136,7 +142,7 @@ class BudgetedExtractor:
         context = _context()
         parent, child = context.Pipe()
         inherited = parent if context.get_start_method() == "fork" else None  # spawn passes only the args
-        process = context.Process(target=_serve, args=(child, self.registry, inherited), daemon=True)
+        process = context.Process(target=_serve, args=(child, self.registry, os.getpid(), inherited), daemon=True)
         process.start()
         child.close()
         self._process, self._conn = process, parent
