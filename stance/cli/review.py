@@ -49,18 +49,22 @@ def review_import_command(
 def review_serve_command(
     db: DbOpt = None,
     port: Annotated[int, typer.Option("--port", help="Port to listen on (0 picks a free one).")] = 8765,
-    host: Annotated[str, typer.Option("--host", help="Address to bind; the page writes to the store without a login, so keep it local.")] = "127.0.0.1",
+    host: Annotated[str, typer.Option("--host", help="Address to bind (default loopback). Anyone who can reach another address can open the page and write labels.")] = "127.0.0.1",
     n: Annotated[int, typer.Option("--n", help="How many statements to queue.")] = 50,
     annotator: Annotated[Optional[str], typer.Option("--annotator", help="Who reviews (default: the login name).")] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Review the queue in a local web page: keyboard shortcuts, undo, saved as you go."""
     from stance.project import load_project
+    from stance.review.guard import is_loopback
     from stance.review.server import serve
     from stance.store import DEFAULT_DB
 
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        err_console.print(f"[yellow]warning[/yellow]: serving on {escape(host)}: anyone who can reach it can write labels")
+    if not is_loopback(host):
+        err_console.print(f"[yellow]warning[/yellow]: serving on {escape(host)}, not loopback: anyone who can reach "
+                          f"{escape(host)}:{port} can open the review page and write labels that win in every report "
+                          "(the page's token keeps out other web pages, not other people); keep the default "
+                          "127.0.0.1 unless that is what you want")
     try:
         serve(db or DEFAULT_DB, load_project(config).labels(), host=host, port=port, n=n, annotator=annotator, log=typer.echo)
     except KeyboardInterrupt:

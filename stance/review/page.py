@@ -7,6 +7,7 @@ quote cannot inject markup.
 PAGE = r"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>stance · review</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="stance-token" content="__STANCE_TOKEN__">
 <style>
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;max-width:900px;padding:1rem 1.5rem;color:#222;line-height:1.45}
 header{display:flex;justify-content:space-between;align-items:baseline}
@@ -36,7 +37,7 @@ button.on kbd{color:#dde}#status{min-height:1.4rem;margin:.5rem 0}.err{color:#c6
 </div>
 <p class="meta">Keys: a digit picks a target, the letter shown picks a stance; Enter saves and moves on; x marks
 the row as not an attributed statement; ← → move without saving; u undoes the last save. Esc leaves the speaker field.</p>
-<script>
+<script nonce="__STANCE_NONCE__">
 "use strict";
 let S = null, at = 0, choice = {}, history = [];
 const $ = id => document.getElementById(id);
@@ -54,8 +55,11 @@ function keysFor(names) {
 function el(tag, text, cls) { const e = document.createElement(tag); if (text !== undefined) e.textContent = text; if (cls) e.className = cls; return e; }
 function status(text, cls) { const s = $("status"); s.textContent = text; s.className = cls || ""; }
 
+// Every write carries the session token the server put into this page: other pages and processes cannot know it.
+const TOKEN = document.querySelector('meta[name="stance-token"]').content;
 async function api(path, body) {
-  const r = await fetch(path, body === undefined ? {} : {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)});
+  const r = await fetch(path, body === undefined ? {} : {method: "POST", body: JSON.stringify(body),
+    headers: {"Content-Type": "application/json", "X-Stance-Token": TOKEN}});
   const data = await r.json();
   if (!r.ok) throw new Error(data.error || r.statusText);
   return data;
@@ -154,6 +158,11 @@ api("/api/state").then(state => {
 """
 
 
-def render_page() -> str:
-    """The review page's HTML."""
-    return PAGE
+def render_page(token: str) -> tuple[str, str]:
+    """The review page's HTML carrying the session's write token, and the nonce its script runs under."""
+    import html
+    import secrets
+
+    nonce = secrets.token_urlsafe(16)
+    page = PAGE.replace("__STANCE_TOKEN__", html.escape(token, quote=True)).replace("__STANCE_NONCE__", nonce)
+    return page, nonce

@@ -1,8 +1,11 @@
 """`stance review serve`: a local web page for the review queue.
 
 Standard library only (http.server): one page, a small JSON API, bound to
-127.0.0.1 by default because it writes to the store without any login. Every
-write is validated exactly as `stance review import` validates a file row.
+127.0.0.1 by default. Only the page this server served can write (its origin, the
+session token inside it, JSON bodies), and only requests naming this server's
+address are answered (stance.review.guard); every refusal is a JSON error and one
+line on the terminal. Every write is validated exactly as `stance review import`
+validates a file row.
 
 API: GET /api/state (queue, labels, names, reviews so far), POST /api/review
 (one reviewed row), POST /api/undo ({"id": n}).
@@ -11,6 +14,7 @@ API: GET /api/state (queue, labels, names, reviews so far), POST /api/review
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,6 +23,7 @@ from typing import Optional
 
 from stance.config import LabelSet
 from stance.errors import StanceError
+from stance.review.guard import RequestGuard, new_token
 from stance.review.importer import parse_review
 from stance.review.page import render_page
 from stance.review.queue import build_queue, queue_row
@@ -41,6 +46,7 @@ class ReviewSession:
         self.names = sorted(set(names) | speakers - {"unknown"}, key=str.casefold)
         self.ids = {row["id"] for row in self.queue}
         self.lock = threading.Lock()
+        self.token = new_token()  # given only inside the page; every write must send it back
 
     def state(self) -> dict:
         with Store(self.db_path, create=False) as store:
@@ -70,27 +76,48 @@ class ReviewSession:
             return {"ok": store.delete_review(statement_id), "id": statement_id}
 
 
-def make_handler(session: ReviewSession):
-    """A request handler class bound to one review session."""
+def _refusals_to_stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def make_handler(session: ReviewSession, warn=_refusals_to_stderr):
+    """A request handler class bound to one review session; `warn` gets one line per refused request."""
 
     class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args):  # quiet: the terminal shows progress, not access logs
+        def log_message(self, *args):  # quiet: the terminal shows progress and refusals, not access logs
             pass
 
-        def _send(self, status: int, body: bytes, kind: str) -> None:
+        def _guard(self) -> RequestGuard:
+            return RequestGuard(self.server.bound_host, self.server.server_address[1], session.token)
+
+        def _send(self, status: int, body: bytes, kind: str, csp: str = "default-src 'none'") -> None:
             self.send_response(status)
             self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Cache-Control", "no-store")
+            self.send_header("X-Content-Type-Options", "nosniff")
+            self.send_header("Referrer-Policy", "no-referrer")
+            self.send_header("X-Frame-Options", "DENY")  # no framing: a page cannot trick clicks on this one
+            self.send_header("Content-Security-Policy", csp + "; frame-ancestors 'none'")
             self.end_headers()
             self.wfile.write(body)
 
         def _json(self, status: int, obj: dict) -> None:
             self._send(status, json.dumps(obj, ensure_ascii=False).encode("utf-8"), "application/json; charset=utf-8")
 
+        def _refuse(self, refusal) -> None:
+            warn(f"refused {self.command} {self.path} from {self.client_address[0]}: {refusal.reason}")
+            self._json(refusal.status, {"error": refusal.reason})
+
         def do_GET(self):
+            refusal = self._guard().check_read(self.headers)
+            if refusal is not None:
+                return self._refuse(refusal)
             if self.path in ("/", "/index.html"):
-                self._send(200, render_page().encode("utf-8"), "text/html; charset=utf-8")
+                page, nonce = render_page(session.token)
+                self._send(200, page.encode("utf-8"), "text/html; charset=utf-8",
+                           csp=f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'unsafe-inline'; "
+                               "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'")
             elif self.path == "/api/state":
                 self._json(200, session.state())
             else:
@@ -100,6 +127,9 @@ def make_handler(session: ReviewSession):
             actions = {"/api/review": session.review, "/api/undo": session.undo}
             if self.path not in actions:
                 return self._json(404, {"error": f"no such action: {self.path}"})
+            refusal = self._guard().check_write(self.headers)
+            if refusal is not None:
+                return self._refuse(refusal)
             length = int(self.headers.get("Content-Length") or 0)
             if length > MAX_BODY:
                 return self._json(413, {"error": f"request of {length} bytes; expected at most {MAX_BODY}"})
@@ -114,12 +144,18 @@ def make_handler(session: ReviewSession):
     return Handler
 
 
-def make_server(session: ReviewSession, host: str = "127.0.0.1", port: int = 8765) -> ThreadingHTTPServer:
-    """A server for the session (port 0 picks a free one); call serve_forever() to run it."""
+def make_server(session: ReviewSession, host: str = "127.0.0.1", port: int = 8765,
+                warn=_refusals_to_stderr) -> ThreadingHTTPServer:
+    """A server for the session (port 0 picks a free one); call serve_forever() to run it.
+
+    `warn` gets one line for each request refused (foreign Host, another origin, no token, not JSON).
+    """
     try:
-        return ThreadingHTTPServer((host, port), make_handler(session))
+        server = ThreadingHTTPServer((host, port), make_handler(session, warn))
     except OSError as exc:
         raise StanceError(f"cannot listen on {host}:{port} ({exc.strerror}); expected a free port (try --port)") from None
+    server.bound_host = host  # what Host headers must name (the socket's own address loses "localhost")
+    return server
 
 
 def registry_names() -> list[str]:
