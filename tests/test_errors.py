@@ -68,6 +68,25 @@ def test_predict_output_under_a_file(a_file, tmp_path):
     assert f"{a_file} is a file, not a folder" in output
 
 
+def test_predict_output_is_checked_before_the_model_is_looked_up(a_file, tmp_path, monkeypatch):
+    monkeypatch.setenv("STANCE_HOME", str(tmp_path / "home"))  # no default model there
+    monkeypatch.chdir(tmp_path)
+    src = write_jsonl(tmp_path / "in.jsonl", [{"text": "We fully stand behind the alliance."}])
+    output = _clean_failure(runner.invoke(app, ["predict", "--input", str(src), "--output", str(a_file / "x.jsonl")]))
+    assert output.startswith(f"Error: --output {a_file / 'x.jsonl'}: {a_file} is a file, not a folder")
+
+
+def test_training_data_errors_name_each_file_with_its_count(tmp_path):
+    from stance.classify.traindata import check_trainable, load_labelled
+    from stance.config import load_labels
+
+    first = write_jsonl(tmp_path / "a.jsonl", [{"text": "We stand behind it.", "target": "NATO", "stance": "support"}] * 2)
+    second = write_jsonl(tmp_path / "b.jsonl", [{"text": "It is a relic.", "target": "NATO", "stance": "doubt"}])
+    rows = load_labelled([first, second], load_labels())
+    with pytest.raises(StanceError, match=rf"^training data {first} \(2 statements\), {second} \(1 statement\): "):
+        check_trainable(rows, load_labels())
+
+
 def test_train_output_under_a_file_fails_before_training(a_file, tmp_path, monkeypatch):
     monkeypatch.setattr("stance.train.train", _never)
     data = write_jsonl(tmp_path / "toy.jsonl", toy_rows())
@@ -132,7 +151,8 @@ def test_one_class_training_data_is_a_clear_error_before_training(tmp_path, monk
     data = write_jsonl(tmp_path / "one.jsonl", one_class)
     output = _clean_failure(runner.invoke(app, ["train", "--config", str(tiny_config(tmp_path)), "--data", str(data),
                                                 "--output", str(tmp_path / "m")]))
-    assert "only 1 target label(s) ('NATO'); at least two are needed to learn" in output
+    assert f"Error: training data {data} (6 statements): only 1 target label(s) ('NATO'); at least two are needed" \
+        in " ".join(output.split())
     assert "no statement labelled target 'Article 5', 'Japan treaty', 'Greenland', 'none'" in output
     assert "only 1 stance label(s) ('support')" in output
     assert not (tmp_path / "m").exists()

@@ -115,9 +115,21 @@ def check_trainable(rows: list[dict], labels: LabelSet, labels_path: str = "the 
             f"{key} labels found: {have}"
         problems.append(f"{few}; no statement labelled {key} {', '.join(repr(n) for n in missing)}")
     if problems:
-        raise StanceError(f"training data ({len(rows)} statements): " + "; ".join(problems)
+        raise StanceError(f"training data {describe_sources(rows)}: " + "; ".join(problems)
                           + f". Every label in {labels_path} needs labelled statements: add some, "
                           "or remove the label from the config")
+
+
+def describe_sources(rows: list[dict]) -> str:
+    """Where training rows came from, each file (or store) with its count: `a.jsonl (3 statements), b.jsonl (1 statement)`."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        where = str(row.get("where") or "")
+        source = where.split(": statement ")[0] if ": statement " in where else where.rsplit(":", 1)[0]
+        counts[source or "rows without a source"] = counts.get(source or "rows without a source", 0) + 1
+    if not counts:
+        return "(no statements)"
+    return ", ".join(f"{source} ({n} statement{'s' if n != 1 else ''})" for source, n in counts.items())
 
 
 def read_statements(path: Path) -> list[dict]:

@@ -160,6 +160,8 @@ def predict_command(
 
     from stance.classify import predict_file
 
+    if output is not None:  # output paths are checked before any work, the model lookup included
+        check_output_file(output, "--output", "the labelled statements")
     if model is None:
         from stance.project import load_project
 
@@ -172,7 +174,6 @@ def predict_command(
     if output is None:
         predict_file(input_path, model, sys.stdout, batch_size, device)
         return
-    check_output_file(output, "--output", "the labelled statements")
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(output.name + ".part")
     try:
