@@ -61,6 +61,20 @@ class Prediction:
     confidence: Optional[float] = None  # calibrated P(target right) x P(stance right); None for models without it
 
 
+def labelled_row(row: dict, prediction: Prediction) -> dict:
+    """A statement row with its prediction: the one shape in which a statement meets its label.
+
+    The store's labelled rows, `stance predict`'s output, the position and off-topic evaluations
+    all build their rows here, so every field the aggregation reads (the relevance gate's
+    `off_target` above all: a gated statement is about no target, whatever its probabilities say)
+    is the same wherever a statement is labelled.
+    """
+    return {**row, "target": prediction.target, "stance": prediction.stance,
+            "target_probs": dict(prediction.target_probs or {}), "stance_probs": dict(prediction.stance_probs or {}),
+            "model_id": prediction.model_id, "relevance": prediction.relevance,
+            "off_target": bool(prediction.off_target), "confidence": prediction.confidence}
+
+
 def read_jsonl(path: Path) -> Iterator[tuple[int, dict]]:
     """Yield (line number, object) for each non-blank line of a JSONL file.
 

@@ -231,3 +231,45 @@ def test_loeo_script_scores_recorded_heldout_labels(tmp_path):
     assert report["settings"]["extraction_only"]["cells"]["accuracy"] == 1.0
     cv.write_text(json.dumps({"cv": "event", "predictions": []}), encoding="utf-8")
     assert script.main([str(folder), "--gold", str(gold), "--cv-json", str(cv)]) == 1  # nothing recorded: an error
+
+
+def test_pipeline_and_store_modes_score_what_the_report_says(tmp_path):
+    """One run of `stance analyze`: `evaluate positions` in pipeline mode and with --db see the same cells and
+    changes, and those are the report's; statements the relevance gate set aside vote for no target in any of them."""
+    import shutil
+    from pathlib import Path
+
+    from _tiny import trained_tiny
+
+    seeds = Path(__file__).resolve().parent.parent / "seeds"
+    folder = tmp_path / "news"
+    shutil.copytree(seeds, folder, ignore=shutil.ignore_patterns("extra", "labels.jsonl"))
+    offtopic = ('The council met on Tuesday.\n\n"We will cut the property tax next spring," Mayor Jane Doe said. '
+                '"Our schools need the money more than anyone," she added.')
+    (folder / "zz_offtopic.txt").write_text(offtopic, encoding="utf-8")
+    with (folder / "manifest.jsonl").open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"article": "zz_offtopic", "date": "2025-03-04"}) + "\n")
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text((seeds / "labels.jsonl").read_text(encoding="utf-8") + json.dumps(
+        {"article": "zz_offtopic", "speaker": "Jane Doe", "text": "We will cut the property tax next spring",
+         "target": "none", "stance": "none"}) + "\n", encoding="utf-8")
+    model, db, out = trained_tiny(), tmp_path / "s.db", tmp_path / "reports"
+    run = CliRunner().invoke(app, ["analyze", str(folder), "--model", str(model), "--db", str(db), "--out", str(out),
+                                   "--workers", "0"])
+    assert run.exit_code == 0, run.output
+    with Store(db) as store:
+        gated = [r for r in store.load_labelled() if r["off_target"]]
+    assert gated, "the run should have statements the relevance gate set aside"
+
+    reports = {}
+    for mode, args in (("pipeline", ["--model", str(model)]), ("store", ["--db", str(db)])):
+        result = CliRunner().invoke(app, ["evaluate", "positions", str(folder), "--gold", str(gold), *args,
+                                          "--json", str(tmp_path / f"{mode}.json")])
+        assert result.exit_code == 0, result.output
+        reports[mode] = json.loads((tmp_path / f"{mode}.json").read_text(encoding="utf-8"))
+    pipeline, stored = (reports[m]["settings"]["end_to_end"] for m in ("pipeline", "store"))
+    assert pipeline == stored
+    report = json.loads((out / "positions.json").read_text(encoding="utf-8"))
+    said = {(p["actor"], p["target"], e["period"]): e["top"] for p in report["positions"] for e in p["periods"] if e["top"]}
+    assert stored["cells"]["tool"] == len(said) > 0
+    assert sorted(stored["changes"]["right_changes"] + stored["changes"]["wrong_changes"]) == sorted(report["changes"])

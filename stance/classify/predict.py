@@ -16,7 +16,7 @@ from typing import IO, Iterable, Optional, Sequence, Union
 from stance.config import LabelSet, labels_from_dict, train_config_from_dict
 from stance.errors import StanceError
 from stance.classify.modelinput import META_FILE, encode, length_sorted_batches, quiet_transformers
-from stance.records import Prediction, Statement
+from stance.records import Prediction, Statement, labelled_row
 from stance.classify.relevance import RelevanceGate, with_default_gate
 
 
@@ -196,7 +196,7 @@ def load_classifier(model_dir: Union[str, Path, None] = None, int8: Optional[boo
 def predict_rows(rows: list[dict], classifier: Classifier, batch_size: int = 64) -> Iterable[dict]:
     """The input rows plus target, stance, their probabilities and model_id."""
     for row, pred in zip(rows, classifier.predict(rows, batch_size)):
-        yield {**row, **asdict(pred)}
+        yield labelled_row(row, pred)
 
 
 def predict_file(input_path: Path, model_dir: Optional[Path], handle: IO[str], batch_size: int = 64, device: str = "cpu") -> int:

@@ -17,7 +17,7 @@ from typing import Optional
 
 from stance.config import PROJECT_ROOT
 from stance.errors import StanceError
-from stance.records import read_jsonl
+from stance.records import labelled_row, read_jsonl
 
 DEFAULT_GOLD = PROJECT_ROOT / "docs" / "measurements" / "polnear_on_topic.jsonl"
 WORST = 15
@@ -69,8 +69,8 @@ def evaluate_offtopic(polnear: Path, split: str = "dev", model_dir: Optional[Pat
     articles = load_split(polnear, split)
     rows = [asdict(s) for s in extract_statements(articles)]
     predictions = classifier.predict(rows) if rows else []
+    rows = [labelled_row(row, pred) for row, pred in zip(rows, predictions)]
     for row, pred in zip(rows, predictions):
-        row.update(asdict(pred))
         row["ungated_target"] = max(pred.target_probs, key=pred.target_probs.get)
         match = next((g for g in gold if g["article"] == row["article"]
                       and _overlap((g["start"], g["end"]), (row["start"], row["end"]))), None)

@@ -38,7 +38,7 @@ from typing import Callable, Iterable, Optional, Sequence
 from stance.track.aggregate import DEFAULT_RULE, ChangeRule, aggregate
 from stance.errors import StanceError
 from stance.evaluate.extraction import GoldStatement, load_gold, match
-from stance.records import Article, Prediction, read_jsonl
+from stance.records import Article, Prediction, labelled_row, read_jsonl
 
 # Rules scored for choosing the tentative-change rule (min utterances, min label confidence).
 RULE_GRID = tuple(ChangeRule(n, c) for n in (2, 3) for c in (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01))
@@ -97,8 +97,7 @@ def labelled(rows: list[dict], classify: Classify) -> list[dict]:
     predictions = classify(rows) if rows else []
     if len(predictions) != len(rows):
         raise StanceError(f"the classifier returned {len(predictions)} prediction(s) for {len(rows)} statement(s)")
-    return [dict(r, target=p.target, stance=p.stance, target_probs=p.target_probs, stance_probs=p.stance_probs)
-            for r, p in zip(rows, predictions)]
+    return [labelled_row(r, p) for r, p in zip(rows, predictions)]
 
 
 def match_rows(tool: list[dict], gold: list[GoldStatement]) -> dict[int, int]:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
 from stance.errors import StanceError
-from stance.records import Article, Prediction, Statement
+from stance.records import Article, Prediction, Statement, labelled_row
 from stance.store.batch import BatchWrites
 from stance.store.sqlite_errors import _guarded, _stance_error
 from stance.store.reviews import REVIEWS_SCHEMA, ReviewTables
@@ -270,7 +270,8 @@ class Store(ReviewTables, BatchWrites):
         for statement_id, prediction in predictions:
             probabilities = json.dumps(
                 {"target": prediction.target_probs or {}, "stance": prediction.stance_probs or {},
-                 "relevance": prediction.relevance, "off_target": prediction.off_target},
+                 "relevance": prediction.relevance, "off_target": prediction.off_target,
+                 "confidence": prediction.confidence},
                 ensure_ascii=False,
             )
             try:
@@ -355,21 +356,25 @@ class Store(ReviewTables, BatchWrites):
             args.append(article)
         sql += "WHERE " + " AND ".join(where) + " "
         sql += "ORDER BY s.id"
-        rows = []
-        for r in self._db.execute(sql, args):
-            row = dict(r)
-            row["human"] = bool(row["human"])
-            try:
-                probabilities = json.loads(row.pop("probabilities") or "{}")
-            except json.JSONDecodeError:
-                probabilities = {}
-            row["target_probs"] = probabilities.get("target") or {}
-            row["stance_probs"] = probabilities.get("stance") or {}
-            row["relevance"] = probabilities.get("relevance")  # the relevance gate's score (None before the gate)
-            row["off_target"] = bool(probabilities.get("off_target"))  # set to none by the gate
-            if row["human"]:  # a reviewer's label is certain: the evidence weighs it as such
-                row["model_target_probs"], row["model_stance_probs"] = row["target_probs"], row["stance_probs"]
-                row["target_probs"], row["stance_probs"] = {row["target"]: 1.0}, {row["stance"]: 1.0}
-                row["off_target"] = False  # the reviewer's label, not the gate's
-            rows.append(row)
-        return rows
+        return [self._labelled(dict(r)) for r in self._db.execute(sql, args)]
+
+    @staticmethod
+    def _labelled(row: dict) -> dict:
+        """A stored statement and its stored prediction as records.labelled_row builds it, then a reviewer's
+        labels over the model's (the model's kept as model_target, model_stance and their probabilities)."""
+        try:
+            stored = json.loads(row.pop("probabilities") or "{}")
+        except json.JSONDecodeError:
+            stored = {}
+        human, target, stance = bool(row.pop("human")), row.pop("target"), row.pop("stance")
+        prediction = Prediction(target=row["model_target"], stance=row["model_stance"],
+                                target_probs=stored.get("target") or {}, stance_probs=stored.get("stance") or {},
+                                model_id=row.pop("model_id"), relevance=stored.get("relevance"),
+                                off_target=bool(stored.get("off_target")), confidence=stored.get("confidence"))
+        row = labelled_row(row, prediction)
+        row["human"] = human
+        if human:  # a reviewer's label is certain: the evidence weighs it as such, and the gate has no say
+            row["model_target_probs"], row["model_stance_probs"] = row["target_probs"], row["stance_probs"]
+            row.update(target=target, stance=stance, target_probs={target: 1.0}, stance_probs={stance: 1.0},
+                       off_target=False, confidence=None)
+        return row
