@@ -133,9 +133,32 @@ def test_a_version_1_store_gains_the_reviews_table(tmp_path):
     con = sqlite3.connect(db)
     con.execute("DROP TABLE reviews")  # back to the version-1 schema
     con.execute("ALTER TABLE articles DROP COLUMN text")
+    con.execute("ALTER TABLE statements DROP COLUMN speaker_confidence")
     con.execute("PRAGMA user_version = 1")
     con.commit()
     con.close()
     with Store(db) as store:
         assert store.reviewed_ids() == set() and len(store.load_labelled()) == len(ROWS)
         assert store.paragraph_of(1) is None  # stored before article text was kept
+        assert {r["speaker_confidence"] for r in store.load_labelled()} == {1.0}  # stored before the field
+
+
+def test_a_version_2_store_gains_speaker_confidence_and_new_statements_keep_theirs(tmp_path):
+    from dataclasses import replace
+
+    db, _ = make_store(tmp_path / "s.db")
+    con = sqlite3.connect(db)
+    con.execute("ALTER TABLE statements DROP COLUMN speaker_confidence")
+    con.execute("PRAGMA user_version = 2")
+    con.commit()
+    con.close()
+    with Store(db) as store:
+        rows = store.load_labelled()
+        assert rows and {r["speaker_confidence"] for r in rows} == {1.0}
+        article = Article(id="late", text="Jane Roe said the alliance is strong.", content_hash="h-late")
+        statement = Statement(article="late", speaker="Jane Roe", speaker_mention="she", text="the alliance is strong",
+                              kind="indirect", start=14, end=36, context="", speaker_confidence=0.42)
+        store.replace_article(article, [statement])
+        pending = [pair for page in store.pages_needing_prediction("m-late", 100) for pair in page]
+        (sid, stored), = [(i, s) for i, s in pending if s.article == "late"]
+        assert stored == replace(statement, date=None, date_precision=None)

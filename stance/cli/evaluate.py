@@ -63,8 +63,10 @@ def evaluate_extraction_command(
 
 @evaluate_app.command("positions")
 def evaluate_positions_command(
-    paths: Annotated[list[Path], typer.Argument(help="Articles the gold labels refer to (files or directories).")],
-    gold: Annotated[Path, typer.Option("--gold", help="Gold statements JSONL (article, speaker, text, target, stance; date optional).")],
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="Articles the gold labels refer to (files or directories); none with --realnews.")] = None,
+    gold: Annotated[Optional[Path], typer.Option("--gold", help="Gold statements JSONL (article, speaker, text, target, stance; date optional, null for an undated utterance).")] = None,
+    realnews: Annotated[Optional[Path], typer.Option("--realnews", help="A realnews folder (articles.jsonl, statements.jsonl): its excerpts and gold of --split, instead of PATH and --gold.")] = None,
+    split: Annotated[str, typer.Option("--split", help="With --realnews: the split to score (dev or train).")] = "dev",
     manifest: ManifestOpt = None,
     model: Annotated[Optional[Path], typer.Option("--model", help="Trained model directory (default: models/default; with --db only for the classifier-only scores).")] = None,
     db: Annotated[Optional[Path], typer.Option("--db", help="Score the statements and predictions in this store instead of running the pipeline.")] = None,
@@ -76,12 +78,15 @@ def evaluate_positions_command(
     """Score the report's positions (speaker x target x period) and changes against gold statements."""
     from stance.track import check_period
     from stance.ingest import load_corpus
-    from stance.evaluate.positions import evaluate_positions, to_markdown
+    from stance.evaluate.positions import evaluate_positions, evaluate_realnews_positions, to_markdown
 
     check_period(period)
     if json_path is not None:
         check_output_file(json_path, "--json", "the report")
-    corpus = load_corpus(paths, manifest=manifest)
+    if realnews is not None and (paths or gold is not None or manifest is not None):
+        raise StanceError("--realnews reads its own excerpts and gold: give no article paths, --gold or --manifest with it")
+    if realnews is None and (not paths or gold is None):
+        raise StanceError("evaluate positions needs article PATHs and --gold F, or --realnews DIR")
     classify, tool_rows = None, None
     if db is not None:
         from stance.store import Store
@@ -100,8 +105,11 @@ def evaluate_positions_command(
         classify = classifier.predict
     source = {"db": str(db) if db else None, "model": classifier.model_id if classify else None,
               "db_model": tool_rows[0].get("model_id") if tool_rows else None}
-    report = evaluate_positions(corpus.articles, gold, classify=classify, tool_rows=tool_rows, period=period,
-                                json_path=json_path, source=source)
+    options = {"classify": classify, "tool_rows": tool_rows, "period": period, "json_path": json_path, "source": source}
+    if realnews is not None:
+        report = evaluate_realnews_positions(realnews, split, **options)
+    else:
+        report = evaluate_positions(load_corpus(paths, manifest=manifest).articles, gold, **options)
     typer.echo(to_markdown(report, show_errors))
 
 

@@ -45,6 +45,11 @@ RULE_GRID = tuple(ChangeRule(n, c) for n in (2, 3) for c in (0.0, 0.5, 0.6, 0.7,
 
 Classify = Callable[[list[dict]], list[Prediction]]
 
+# The tool's statements with more and more of the gold put in: labels, then speakers, then dates.
+GOLD_SETTINGS = {"extraction_only": (), "gold_labels_speakers": ("speaker",),
+                 "gold_labels_speakers_dates": ("speaker", "date")}
+SETTINGS = ("end_to_end", "classifier_only", *GOLD_SETTINGS)
+
 
 # -- rows ----------------------------------------------------------------------
 
@@ -68,8 +73,9 @@ def gold_rows(gold_path: Path, articles: dict[str, Article]) -> tuple[list[GoldS
                 raise StanceError(f"{g.where}: gold statement has no '{key}'; expected a labelled statement")
         article = articles[g.article]
         start, end = g.spans[0]
-        date = label.get("date") or article.date
-        precision = label.get("date_precision") if label.get("date") else article.date_precision
+        # an explicit null date is an utterance the text does not date: undated, not the article's date
+        date = label["date"] if "date" in label else article.date
+        precision = (label.get("date_precision") or _precision(date)) if "date" in label else article.date_precision
         rows.append({
             "statement_id": index + 1, "article": g.article, "speaker": g.speaker,
             "speaker_mention": label.get("speaker_mention") or g.speaker, "text": g.text,
@@ -79,6 +85,10 @@ def gold_rows(gold_path: Path, articles: dict[str, Article]) -> tuple[list[GoldS
             "target_probs": {}, "stance_probs": {}, "where": g.where,
         })
     return located, rows
+
+
+def _precision(date: Optional[str]) -> Optional[str]:
+    return {10: "day", 7: "month", 4: "year"}.get(len(date)) if date else None
 
 
 def extracted_rows(articles: Sequence[Article]) -> list[dict]:
@@ -113,15 +123,22 @@ def match_rows(tool: list[dict], gold: list[GoldStatement]) -> dict[int, int]:
     return out
 
 
-def with_gold_labels(tool: list[dict], gold: list[dict], matched: dict[int, int]) -> list[dict]:
-    """Tool rows whose matched gold statement's labels replace the model's (as
-    certain); unmatched rows keep the model's labels."""
+def with_gold(tool: list[dict], gold: list[dict], matched: dict[int, int], fields: Sequence[str] = ()) -> list[dict]:
+    """Tool rows whose matched gold statement's labels replace the model's (as certain), and also its
+    `fields` ("speaker", "date"); unmatched rows keep the model's labels and the extractor's fields.
+
+    Each setting takes one more of the tool's guesses away, so the figures show what each step costs:
+    labels (the classifier), then speakers, then dates (the extractor)."""
     out = []
     for i, row in enumerate(tool):
         if i in matched:
             g = gold[matched[i]]
-            row = dict(row, target=g["target"], stance=g["stance"], target_probs={}, stance_probs={})
-            row.pop("confidence", None)
+            row = dict(row, target=g["target"], stance=g["stance"], target_probs={}, stance_probs={},
+                       off_target=False, confidence=None)
+            if "speaker" in fields:
+                row["speaker"] = g["speaker"]
+            if "date" in fields:
+                row["date"], row["date_precision"] = g["date"], g["date_precision"]
         out.append(row)
     return out
 
@@ -144,8 +161,9 @@ def _names(*results: dict) -> dict[str, str]:
     return {p["actor"].casefold(): p["actor"] for r in results for p in r["positions"]}
 
 
-def change_key(change: dict) -> tuple:
-    return (change["actor"].casefold(), change["target"], change["from_period"], change["to_period"],
+def change_key(change: dict, names: Optional[dict[str, str]] = None) -> tuple:
+    actor = change["actor"].casefold()
+    return ((names or {}).get(actor, actor), change["target"], change["from_period"], change["to_period"],
             tuple(change["from_top"]), tuple(change["to_top"]))
 
 
@@ -157,9 +175,31 @@ def _cell_text(key: tuple, top: tuple, names: dict[str, str]) -> str:
     return f"{names.get(key[0], key[0])} on {key[1]} in {key[2]}: {'/'.join(top)}"
 
 
+def align_names(gold_names: Iterable[str], tool_names: Iterable[str]) -> dict[str, str]:
+    """Tool speaker (casefolded) -> the gold speaker it names, by the rule of `stance evaluate extraction`
+    (no case or diacritics; a surname matches its full name), where exactly one gold speaker fits."""
+    from stance.evaluate.realnews import same_speaker
+
+    gold_names = sorted(set(gold_names))
+    out = {}
+    for name in set(tool_names):
+        fits = [g for g in gold_names if same_speaker(g, name)]
+        out[name] = fits[0] if len(fits) == 1 else name
+    return out
+
+
+def _renamed(cells: dict[tuple, tuple], names: dict[str, str]) -> dict[tuple, tuple]:
+    return {(names.get(k[0], k[0]), *k[1:]): v for k, v in cells.items()}
+
+
 def compare(gold_result: dict, tool_result: dict) -> dict:
-    """Score the tool's aggregate against the gold one (both from stance.track.aggregate)."""
+    """Score the tool's aggregate against the gold one (both from stance.track.aggregate).
+
+    Speakers are compared as `stance evaluate extraction` compares them (align_names)."""
     gold_cells, tool_cells = position_cells(gold_result), position_cells(tool_result)
+    aligned = align_names({k[0] for k in gold_cells} | {change_key(c)[0] for c in gold_result["changes"]},
+                          {k[0] for k in tool_cells} | {change_key(c)[0] for c in tool_result["changes"] + tool_result["tentative_changes"]})
+    tool_cells = _renamed(tool_cells, aligned)
     names = _names(tool_result, gold_result)
     right = [k for k in gold_cells if tool_cells.get(k) == gold_cells[k]]
     wrong = [f"{_cell_text(k, gold_cells[k], names)} (tool: {'/'.join(tool_cells[k])})"
@@ -168,8 +208,8 @@ def compare(gold_result: dict, tool_result: dict) -> dict:
     invented = [_cell_text(k, tool_cells[k], names) for k in tool_cells if k not in gold_cells]
 
     gold_changes = {change_key(c): c for c in gold_result["changes"] + gold_result["tentative_changes"]}
-    firm = {change_key(c): c for c in tool_result["changes"]}
-    tentative = {change_key(c): c for c in tool_result["tentative_changes"]}
+    firm = {change_key(c, aligned): c for c in tool_result["changes"]}
+    tentative = {change_key(c, aligned): c for c in tool_result["tentative_changes"]}
     firm_right = [k for k in firm if k in gold_changes]
     tentative_right = [k for k in tentative if k in gold_changes]
     return {
@@ -232,8 +272,9 @@ def evaluate_positions(articles: Sequence[Article], gold_path: Path, *, classify
         tool_rows = labelled(extracted_rows([by_id[a] for a in sorted(scored)]), classify)
     tool = [r for r in tool_rows if r.get("article") in scored]
     matched = match_rows(tool, located)
-    settings = {"end_to_end": score_rows(gold, tool, period, rule),
-                "extraction_only": score_rows(gold, with_gold_labels(tool, gold, matched), period, rule)}
+    settings = {"end_to_end": score_rows(gold, tool, period, rule)}
+    for name, fields in GOLD_SETTINGS.items():
+        settings[name] = score_rows(gold, with_gold(tool, gold, matched, fields), period, rule)
     grids = {"end_to_end": rule_table(gold, tool, period)}
     if classify is not None:
         relabelled = labelled(gold, classify)
@@ -248,9 +289,45 @@ def evaluate_positions(articles: Sequence[Article], gold_path: Path, *, classify
         "settings": settings, "rule_grid": grids,
     }
     if json_path:
-        Path(json_path).parent.mkdir(parents=True, exist_ok=True)
-        Path(json_path).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        _write_json(report, Path(json_path))
     return report
+
+
+def evaluate_realnews_positions(directory: Path, split: str = "dev", **options) -> dict:
+    """evaluate_positions on one split of a realnews folder (articles.jsonl + statements.jsonl).
+
+    Its gold dates are the utterances' own (the excerpt's date where the text gives none; absent
+    where it is unknown, and then the statement is undated, never given the excerpt's date).
+    `options` as for evaluate_positions.
+    """
+    import tempfile
+
+    from stance.evaluate.realnews import load_realnews
+    from stance.ingest import load_corpus
+
+    data = load_realnews(Path(directory), split)
+    with tempfile.TemporaryDirectory(prefix="stance-realnews-") as tmp:
+        corpus_path, gold_path = Path(tmp) / f"{split}.jsonl", Path(tmp) / f"{split}_gold.jsonl"
+        with corpus_path.open("w", encoding="utf-8") as handle:
+            for row in data.articles.values():
+                handle.write(json.dumps({k: row[k] for k in ("id", "text", "date", "url") if row.get(k)},
+                                        ensure_ascii=False) + "\n")
+        with gold_path.open("w", encoding="utf-8") as handle:
+            for row in data.statements:
+                handle.write(json.dumps({**{k: row.get(k) for k in ("article", "speaker", "text", "kind", "target",
+                                                                       "stance")}, "date": row.get("date")},
+                                        ensure_ascii=False) + "\n")
+        json_path = options.pop("json_path", None)
+        report = evaluate_positions(load_corpus([corpus_path]).articles, gold_path, **options)
+    report["gold"] = f"{Path(directory) / 'statements.jsonl'} (split {split})"
+    if json_path:
+        _write_json(report, Path(json_path))
+    return report
+
+
+def _write_json(report: dict, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 # -- output --------------------------------------------------------------------
@@ -269,7 +346,7 @@ def to_markdown(report: dict, show_errors: bool = True) -> str:
              f"{report['rule']['min_confidence']:.2f}.", "",
              "| setting | cell accuracy | gold cells | right | invented | change precision | change recall "
              "| gold changes | firm (right) | tentative (right) |", "|---" * 10 + "|"]
-    for name in ("end_to_end", "classifier_only", "extraction_only"):
+    for name in SETTINGS:
         r = report["settings"].get(name)
         if r is None:
             lines.append(f"| {name} | not measured (needs a model) | | | | | | | | |")
@@ -284,7 +361,7 @@ def to_markdown(report: dict, show_errors: bool = True) -> str:
         lines += [f"| {g['min_utterances']} | {g['min_confidence']:.2f} | {g['firm']} | {g['firm_right']} | "
                   f"{g['tentative']} | {_fmt(g['precision'])} | {_fmt(g['recall'])} |" for g in grid]
     if show_errors:
-        for name in ("end_to_end", "classifier_only", "extraction_only"):
+        for name in SETTINGS:
             r = report["settings"].get(name)
             if not r:
                 continue

@@ -17,13 +17,14 @@ from stance.store.sqlite_errors import _guarded
 
 
 _STATEMENT_COLUMNS = ('s.id, s.article, s.speaker, s.speaker_mention, s.text, s.kind, s."start", s."end", s.context, '
-                      "s.date, s.date_precision")
+                      "s.date, s.date_precision, s.speaker_confidence")
 
 
 def _statement(row) -> Statement:
     return Statement(article=row["article"], speaker=row["speaker"], speaker_mention=row["speaker_mention"],
                      text=row["text"], kind=row["kind"], start=row["start"], end=row["end"], context=row["context"],
-                     date=row["date"], date_precision=row["date_precision"])
+                     date=row["date"], date_precision=row["date_precision"],
+                     speaker_confidence=row["speaker_confidence"])
 
 
 class BatchWrites:

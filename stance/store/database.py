@@ -27,7 +27,8 @@ from stance.store.sqlite_errors import _guarded, _stance_error
 from stance.store.reviews import REVIEWS_SCHEMA, ReviewTables
 
 DEFAULT_DB = Path("stance.db")
-SCHEMA_VERSION = 2  # 2: reviews (human labels) and article text; a version-1 file is upgraded on open
+SCHEMA_VERSION = 3  # 2: reviews (human labels) and article text; 3: each statement's speaker_confidence;
+# an older file is upgraded on open
 DEFAULT_TIMEOUT = 3.0  # seconds to wait for another process's lock
 
 # Article fields whose change makes a stored article "changed" (origin is not one:
@@ -58,7 +59,8 @@ CREATE TABLE statements (
     "end" INTEGER NOT NULL,
     context TEXT NOT NULL,
     date TEXT,
-    date_precision TEXT
+    date_precision TEXT,
+    speaker_confidence REAL NOT NULL DEFAULT 1.0
 );
 CREATE INDEX statements_article ON statements(article);
 CREATE INDEX statements_speaker ON statements(speaker);
@@ -153,10 +155,13 @@ class Store(ReviewTables, BatchWrites):
                             db.execute(statement)
                     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             return
-        if version == 1:
+        if version in (1, 2):
             with self._write() as db:
-                db.execute(REVIEWS_SCHEMA)
-                db.execute("ALTER TABLE articles ADD COLUMN text TEXT")  # shown to reviewers around each quote
+                if version == 1:
+                    db.execute(REVIEWS_SCHEMA)
+                    db.execute("ALTER TABLE articles ADD COLUMN text TEXT")  # shown to reviewers around each quote
+                # statements stored before the field read as 1.0, as Statement records written before it do
+                db.execute("ALTER TABLE statements ADD COLUMN speaker_confidence REAL NOT NULL DEFAULT 1.0")
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             return
         raise StanceError(f"{self.path}: database schema version {version} is not supported; expected {SCHEMA_VERSION}")
@@ -218,9 +223,10 @@ class Store(ReviewTables, BatchWrites):
                 )
             cursor = db.execute(
                 'INSERT INTO statements (article, speaker, speaker_mention, text, kind, "start", "end", context, '
-                "date, date_precision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "date, date_precision, speaker_confidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (statement.article, statement.speaker, statement.speaker_mention, statement.text, statement.kind,
-                 statement.start, statement.end, statement.context, statement.date, statement.date_precision),
+                 statement.start, statement.end, statement.context, statement.date, statement.date_precision,
+                 float(statement.speaker_confidence)),
             )
             ids.append(cursor.lastrowid)
         if reviewed:
@@ -236,7 +242,7 @@ class Store(ReviewTables, BatchWrites):
         """Statements the given model has not labelled yet, as (statement id, Statement)."""
         rows = self._db.execute(
             'SELECT s.id, s.article, s.speaker, s.speaker_mention, s.text, s.kind, s."start", s."end", s.context, '
-            "s.date, s.date_precision FROM statements s "
+            "s.date, s.date_precision, s.speaker_confidence FROM statements s "
             "WHERE NOT EXISTS (SELECT 1 FROM predictions p WHERE p.statement = s.id AND p.model_id = ?) "
             "ORDER BY s.id",
             (model_id,),
@@ -244,7 +250,8 @@ class Store(ReviewTables, BatchWrites):
         return [
             (r["id"], Statement(article=r["article"], speaker=r["speaker"], speaker_mention=r["speaker_mention"],
                                 text=r["text"], kind=r["kind"], start=r["start"], end=r["end"], context=r["context"],
-                                date=r["date"], date_precision=r["date_precision"]))
+                                date=r["date"], date_precision=r["date_precision"],
+                                speaker_confidence=r["speaker_confidence"]))
             for r in rows
         ]
 
@@ -335,6 +342,7 @@ class Store(ReviewTables, BatchWrites):
         sql = (
             'SELECT s.id AS statement_id, s.article, COALESCE(r.speaker, s.speaker) AS speaker, s.speaker AS model_speaker, '
             's.speaker_mention, s.text, s.kind, s."start", s."end", s.context, '
+            "CASE WHEN r.speaker IS NULL THEN s.speaker_confidence ELSE 1.0 END AS speaker_confidence, "
             "CASE WHEN s.date IS NULL THEN a.date ELSE s.date END AS date, "
             "CASE WHEN s.date IS NULL THEN a.date_precision ELSE s.date_precision END AS date_precision, "
             "a.source, a.title, a.url, a.origin, p.model_id, COALESCE(r.target, p.target) AS target, "
