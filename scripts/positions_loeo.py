@@ -159,6 +159,7 @@ def main(argv=None) -> int:
     from stance.config import load_train_config
     from stance.ingest import load_corpus
     from stance.errors import StanceError
+    from stance.evaluate.position_inputs import position_inputs
     from stance.evaluate.positions import evaluate_positions, to_markdown
 
     try:
@@ -169,7 +170,7 @@ def main(argv=None) -> int:
         else:
             classify, info = loeo_classify(args.gold, load_train_config(args.config), args.models,
                                            log=lambda m: print(m, file=sys.stderr))
-        report = evaluate_positions(corpus.articles, args.gold, classify=classify, period=args.period)
+        report = evaluate_positions(position_inputs(corpus.articles, args.gold, classify=classify), period=args.period)
     except StanceError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 1

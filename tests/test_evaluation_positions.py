@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from stance.track.aggregate import ChangeRule
 from stance.cli import app
 from stance.errors import StanceError
+from stance.evaluate.position_inputs import position_inputs
 from stance.evaluate.positions import evaluate_positions, score_rows
 from stance.records import Article, Prediction, Statement
 from stance.store import Store
@@ -125,7 +126,8 @@ def _fake_classify(wrong: set[str]):
 def test_settings_separate_classifier_and_extraction_errors(tmp_path):
     gold = _gold_file(tmp_path)
     wrong = {"I doubt they would ever come to help us"}
-    report = evaluate_positions(_articles(), gold, classify=_fake_classify(wrong), json_path=tmp_path / "r.json")
+    report = evaluate_positions(position_inputs(_articles(), gold, classify=_fake_classify(wrong)),
+                                json_path=tmp_path / "r.json")
     assert report["statements"] == {"gold": 4, "tool": 4, "matched": 4}
     end, clf, ext = (report["settings"][k] for k in ("end_to_end", "classifier_only", "extraction_only"))
     # The classifier calls Trump's doubt support: his February cell is wrong and his change is lost, in both
@@ -149,11 +151,11 @@ def test_gold_text_missing_from_article_is_an_error(tmp_path):
     gold.write_text(json.dumps({"article": "a1", "speaker": "X", "text": "never said", "target": "NATO",
                                 "stance": "support"}) + "\n", encoding="utf-8")
     with pytest.raises(StanceError, match="text not found in article 'a1'"):
-        evaluate_positions(_articles(), gold, classify=_fake_classify(set()))
+        position_inputs(_articles(), gold, classify=_fake_classify(set()))
     gold.write_text(json.dumps({"article": "a1", "speaker": "Donald Trump",
                                 "text": "We will defend our allies only if they pay their bills"}) + "\n", encoding="utf-8")
     with pytest.raises(StanceError, match="gold statement has no 'target'"):
-        evaluate_positions(_articles(), gold, classify=_fake_classify(set()))
+        position_inputs(_articles(), gold, classify=_fake_classify(set()))
 
 
 def _article_folder(tmp_path):

@@ -78,7 +78,8 @@ def evaluate_positions_command(
     """Score the report's positions (speaker x target x period) and changes against gold statements."""
     from stance.track import check_period
     from stance.ingest import load_corpus
-    from stance.evaluate.positions import evaluate_positions, evaluate_realnews_positions, to_markdown
+    from stance.evaluate.position_inputs import position_inputs, realnews_inputs
+    from stance.evaluate.positions import evaluate_positions, to_markdown
 
     check_period(period)
     if json_path is not None:
@@ -105,11 +106,12 @@ def evaluate_positions_command(
         classify = classifier.predict
     source = {"db": str(db) if db else None, "model": classifier.model_id if classify else None,
               "db_model": tool_rows[0].get("model_id") if tool_rows else None}
-    options = {"classify": classify, "tool_rows": tool_rows, "period": period, "json_path": json_path, "source": source}
     if realnews is not None:
-        report = evaluate_realnews_positions(realnews, split, **options)
+        inputs = realnews_inputs(realnews, split, classify=classify, tool_rows=tool_rows)
     else:
-        report = evaluate_positions(load_corpus(paths, manifest=manifest).articles, gold, **options)
+        inputs = position_inputs(load_corpus(paths, manifest=manifest).articles, gold, classify=classify,
+                                 tool_rows=tool_rows)
+    report = evaluate_positions(inputs, period=period, json_path=json_path, source=source)
     typer.echo(to_markdown(report, show_errors))
 
 

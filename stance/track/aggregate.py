@@ -39,16 +39,38 @@ from stance.track.merge import (  # noqa: F401  (re-exported: the public API liv
 
 @dataclass(frozen=True)
 class ChangeRule:
-    """When a change is only tentative: one of its sides has fewer than
-    min_utterances utterances AND their mean label confidence is below
-    min_confidence. How the defaults score: `stance evaluate positions` prints
-    change precision and recall under a grid of rules (README)."""
+    """Which changes are stated, and which only as tentative.
+
+    A side of a change is *weak* when it has fewer than `min_utterances` utterances AND their mean
+    confidence is below `min_confidence`; the confidence is the label's, times the speaker's when
+    `speaker_confidence` is set (a quote given to the wrong person is as wrong as a wrong label). A change is
+    tentative when one side is weak (`tentative_when="either"`) or only when both are (`"both"`).
+    With `clear_sides`, a period whose top stances tie (a mixed period) is no side of any change: a change
+    runs from the last period with one clear position to the next. Periods need not be adjacent: the
+    previous period with a position may lie months or years back. How each choice scores: `stance
+    evaluate positions` (rule grid) and `scripts/change_rules.py` (README, "Changes")."""
 
     min_utterances: int = 2
     min_confidence: float = 0.6  # of the rules scored on the seeds, the strictest with the best precision and recall
+    tentative_when: str = "either"
+    clear_sides: bool = False
+    speaker_confidence: bool = False
+
+    def __post_init__(self):
+        if self.tentative_when not in ("either", "both"):
+            raise StanceError(f"change rule: tentative_when {self.tentative_when!r}; expected 'either' or 'both'")
 
     def weak(self, side: dict) -> bool:
-        return side["utterances"] < self.min_utterances and side["confidence"] < self.min_confidence
+        confidence = side["evidence_confidence" if self.speaker_confidence else "confidence"]
+        return side["utterances"] < self.min_utterances and confidence < self.min_confidence
+
+    def tentative(self, side_from: dict, side_to: dict) -> bool:
+        weak = (self.weak(side_from), self.weak(side_to))
+        return any(weak) if self.tentative_when == "either" else all(weak)
+
+    def anchors(self, entry: dict) -> bool:
+        """Whether a period can be a side of a change: it has a position, and (with clear_sides) only one."""
+        return bool(entry["top"]) and (not self.clear_sides or len(entry["top"]) == 1)
 
 
 DEFAULT_RULE = ChangeRule()
@@ -153,10 +175,13 @@ def _side(utterances: list[dict], top: list[str]) -> tuple[list[dict], dict]:
     what they amount to: how many, from how many articles, how sure the labels are."""
     behind = [u for u in utterances if u["stance"] in top]
     confidences = [u.get("label_confidence", u["confidence"]) for u in behind]
+    evidence = [c * u.get("speaker_confidence", 1.0) for c, u in zip(confidences, behind)]
     return behind, {
         "utterances": len(behind),
         "sources": len({s["article"] for u in behind for s in u["sources"]}),
         "confidence": round(sum(confidences) / len(confidences), 4) if confidences else 0.0,
+        # how sure that these words are this speaker's, with these labels
+        "evidence_confidence": round(sum(evidence) / len(evidence), 4) if evidence else 0.0,
     }
 
 
@@ -179,12 +204,12 @@ def _position(actor: str, target: str, utterances: list[dict], period: str, none
     changes, tentative = [], []
     previous = None
     for entry in periods:
-        if not entry["top"]:
+        if not rule.anchors(entry):
             continue
         if previous is not None and not set(entry["top"]) & set(previous["top"]):
             quotes_from, side_from = _side(by_period[previous["period"]], previous["top"])
             quotes_to, side_to = _side(by_period[entry["period"]], entry["top"])
-            weak = rule.weak(side_from) or rule.weak(side_to)
+            weak = rule.tentative(side_from, side_to)
             (tentative if weak else changes).append({
                 "actor": actor,
                 "target": target,

@@ -242,6 +242,8 @@ def _utterance(members: list[dict], none_label: str) -> dict:
         "confidence": round(stance_conf, 4),
         "target_confidence": round(target_conf, 4),
         "label_confidence": round(sum(statement_confidence(r) for r in voters) / len(voters), 4),
+        # the best-attributed report decides: outlets that name the speaker plainly vouch for the others
+        "speaker_confidence": round(max(float(r.get("speaker_confidence", 1.0)) for r in members), 4),
         "target_probs": target_dist,
         "stance_probs": stance_dist,
         "statement_ids": ids,
