@@ -2,7 +2,7 @@
 
 Issue 18: the local engine's peaks rose with the corpus while its memory between chunks stayed flat. This
 isolates the classifier: the statements of a `stance extract` output, grouped by article, are classified in
-chunks of CHUNK articles with `stance.engine.classify_chunk` (which trims the heap after each chunk), and the
+chunks of CHUNK articles with `stance.engine.memory.classify_chunk` (which trims the heap after each chunk), and the
 process's peak resident set since the chunk began (VmHWM, reset through /proc/self/clear_refs; Linux only) is
 read after each chunk. Each chunk starts 7 articles further on than the last one ended, so chunk compositions
 keep changing, as in a long corpus. Every setting runs in a fresh process (a clean heap).
@@ -45,7 +45,8 @@ def run(statements: Path, model: Path, threshold_mib, model_batch, chunks: int) 
 import json, sys, time
 from collections import defaultdict
 sys.path.insert(0, {str(ROOT)!r})
-import stance.engine as engine
+import stance.engine.memory as engine
+from stance.engine import CHUNK
 from stance.classify import load_classifier
 from stance.records import Statement
 from dataclasses import fields
@@ -64,8 +65,8 @@ def status(key):
             return int(line.split()[1]) >> 10
 series, start, began = [], 0, time.perf_counter()
 for n in range({chunks}):
-    found = [articles[(start + i) % len(articles)] for i in range(engine.CHUNK)]
-    start += engine.CHUNK + 7
+    found = [articles[(start + i) % len(articles)] for i in range(CHUNK)]
+    start += CHUNK + 7
     with open("/proc/self/clear_refs", "w") as handle:
         handle.write("5")  # resets VmHWM to the current resident set
     engine.classify_chunk(classifier, found)

@@ -10,22 +10,34 @@ skipped, statements already labelled by the current model are not labelled again
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Optional
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional
 
 from stance.config import DEFAULT_CONFIG
 from stance.ingest import CorpusReader
-from stance.engine import ENGINES, PREDICT_BATCH, classify_chunk, default_workers
-from stance.errors import StanceError
+from stance.engine import PREDICT_BATCH, Engine, chunks, make_engine
 from stance.extract.timebudget import DEFAULT_BUDGET_S
+from stance.records import Article, Statement
 from stance.track import NONE_LABEL
 from stance.report import DEFAULT_OUT, load_aggregate, write_reports
 from stance.store import DEFAULT_DB, Store
 
 if TYPE_CHECKING:
     from stance.project import Project
+
+
+@dataclass
+class RunStats:
+    """What the engine's work came to: articles by store status, statements found and labelled, articles left out."""
+
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    statements_found: int = 0
+    statements_labelled: int = 0
+    skipped: list[str] = field(default_factory=list)  # articles left out, each with its reason
 
 
 @dataclass
@@ -90,49 +102,32 @@ def analyze(paths: list[Path], *, manifest: Optional[Path] = None, model_dir: Op
 
     `engine` is "local" (`workers` extraction processes; default: one per core
     beyond the first) or "ray" (Ray Data, at `ray_address` or a local Ray started
-    here). Both store the same statements and labels. `reports=False` stops after
+    here); see stance.engine.make_engine. Both store the same statements and labels. `reports=False` stops after
     the store (for very large stores, run `stance report` with filters afterwards).
     `budget_s`: seconds allowed to extract one article (None or 0: no limit); an article over it is
     listed in the summary's `skipped` and not stored, so the next run tries it again.
     """
-    from stance.classify import load_classifier, read_meta
+    from stance.classify import read_meta
     from stance.engine.progress import RunProgress
 
-    if engine not in ENGINES:
-        raise StanceError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
-    if workers is not None and workers < 0:
-        raise StanceError(f"--workers {workers}: expected 0 (extract in-process) or more")
     reader = CorpusReader(paths, manifest=manifest, skip_bad=skip_bad)
     summary = AnalyzeSummary(skipped=reader.skipped, ignored=reader.ignored)
     model_path, summary.trained_model = ensure_model(model_dir, log, project)
-    model_id = read_meta(model_path).get("model_id", model_path.name)
-    summary.model_id = model_id
+    model_id = summary.model_id = read_meta(model_path).get("model_id", model_path.name)
     actors = project.actors_path if project is not None and not project.packaged else None
-    loaded = []
-
-    def classifier():
-        if not loaded:
-            loaded.append(load_classifier(model_path, device=device))
-        return loaded[0]
-
-    with Store(db_path) as store:
+    stats = RunStats()
+    with Store(db_path) as store, make_engine(engine, model_path, workers=workers, actors=actors, budget_s=budget_s,
+                                              device=device, address=ray_address) as runner:
         with RunProgress(reader.estimate_total() if progress else None, enabled=progress) as bar:
-            if engine == "ray":
-                from stance.engine.ray_engine import run_ray
-
-                stats = run_ray(reader, store, model_path, model_id, address=ray_address, workers=workers,
-                                actors=actors, budget_s=budget_s, tick=bar.tick)
-            else:
-                from stance.engine.local import run_local
-
-                stats = run_local(reader, store, classifier, model_id, actors=actors,
-                                  workers=default_workers() if workers is None else workers, budget_s=budget_s,
-                                  tick=bar.tick)
-        # Statements stored by earlier runs that this model has not labelled yet (a new model), page by page.
-        for page in store.pages_needing_prediction(model_id, PREDICT_BATCH):
-            predictions = classify_chunk(classifier(), [[statement for _, statement in page]])[0]
-            stats.statements_labelled += store.add_predictions(
-                model_id, [(sid, p) for (sid, _), p in zip(page, predictions)])
+            for result in runner.extract_classify(plan_chunks(reader, store, stats, bar.tick)):
+                stats.skipped.extend(result.skipped)
+                stats.statements_labelled += store.write_batch(model_id, result.items())
+                found = sum(map(len, result.statements))
+                stats.statements_found += found
+                if result.skipped:
+                    bar.tick(len(result.skipped), 0, skipped=True)
+                bar.tick(len(result.articles), found)
+        stats.statements_labelled += relabel(store, runner, model_id)
         counts = store.label_counts(model_id, NONE_LABEL)
     summary.articles_read = reader.read
     summary.skipped.extend(stats.skipped)
@@ -150,17 +145,42 @@ def analyze(paths: list[Path], *, manifest: Optional[Path] = None, model_dir: Op
     return summary
 
 
-def article_batches(pending: list, size: int) -> list[list]:
-    """(id, statement) pairs in batches of about `size` that never split an article: the relevance
-    gate judges a statement with the other statements of its article."""
-    batches: list[list] = []
-    for item in pending:
-        article = getattr(item[1], "article", None)
-        same = bool(batches) and getattr(batches[-1][-1][1], "article", None) == article
-        if not batches or (len(batches[-1]) >= size and not same):
-            batches.append([])
-        batches[-1].append(item)
-    return batches
+def plan_chunks(articles: Iterable[Article], store: Store, stats: RunStats, tick=None) -> Iterator[list[Article]]:
+    """The corpus cut into chunks of CHUNK articles by position, less the articles the store holds
+    unchanged (each status counted in `stats`); chunks left empty are dropped.
+
+    Chunks follow corpus positions, not the work left, so a resumed run classifies
+    exactly the batches an uninterrupted run would: dynamic int8 quantization
+    scales activations per batch, so a statement's probabilities can depend on
+    the other statements of its batch, and equal batches give equal stores.
+    """
+    for chunk in chunks(articles):
+        todo = []
+        for article, status in zip(chunk, store.statuses(chunk)):
+            setattr(stats, status, getattr(stats, status) + 1)
+            if status != "unchanged":
+                todo.append(article)
+        if tick is not None and len(todo) < len(chunk):
+            tick(len(chunk) - len(todo), 0, skipped=True)
+        if todo:
+            yield todo
+
+
+def relabel(store: Store, runner: Engine, model_id: str) -> int:
+    """Label the statements earlier runs stored that `model_id` has not labelled (a new model), page by page
+    through the engine, so the Ray engine labels them on its actors; returns how many were labelled."""
+    pages: deque = deque()
+
+    def groups() -> Iterator[list[list[Statement]]]:
+        for page in store.pages_needing_prediction(model_id, PREDICT_BATCH):
+            pages.append(page)
+            yield [[statement for _, statement in page]]  # a page never splits an article: one call, as the gate needs
+
+    labelled = 0
+    for predictions in runner.classify(groups()):
+        page = pages.popleft()
+        labelled += store.add_predictions(model_id, [(sid, p) for (sid, _), p in zip(page, predictions[0])])
+    return labelled
 
 
 def summary_lines(summary: AnalyzeSummary) -> list[str]:

@@ -147,3 +147,31 @@ def test_default_config_is_valid_yaml():
     config = load_train_config(ROOT / "configs" / "default.yaml")  # the validation `stance train` runs
     assert config.method == raw["method"] == "finetune"
     assert all(config.resolve(p).is_file() for p in config.data)
+
+
+def test_choices_are_checked_before_any_work(tmp_path):
+    """A wrong --period, --engine or --device stops at once: no store, no reports."""
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from stance.cli import app
+
+    seeds = Path(__file__).resolve().parent.parent / "seeds"
+    db = tmp_path / "s.db"
+    for option, value, listed in (("--period", "week", "'day', 'month', 'year'"), ("--engine", "spark", "'local', 'ray'"),
+                                  ("--device", "tpu", "'auto', 'cpu', 'cuda', 'mps'")):
+        result = CliRunner().invoke(app, ["analyze", str(seeds), "--db", str(db), option, value])
+        assert result.exit_code == 2, result.output
+        assert f"'{value}' is not one of {listed}" in " ".join(result.output.replace("│", " ").split())
+        assert not db.exists()
+
+
+def test_an_unknown_engine_is_a_stance_error_in_the_library(tmp_path):
+    import pytest
+
+    from stance.engine import make_engine
+    from stance.errors import StanceError
+
+    with pytest.raises(StanceError, match="unknown engine 'spark'; expected one of local, ray"):
+        make_engine("spark", tmp_path)

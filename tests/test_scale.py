@@ -232,8 +232,8 @@ def test_an_article_over_the_time_budget_is_left_out_listed_and_tried_again(tiny
 def test_unknown_engine_is_an_error(corpus, tiny_model, tmp_path):
     result = runner.invoke(app, ["analyze", str(corpus), "--model", str(tiny_model), "--db", str(tmp_path / "x.db"),
                                  "--engine", "spark"])
-    assert result.exit_code == 1
-    assert "unknown engine 'spark'; expected one of local, ray" in result.output
+    assert result.exit_code == 2  # typer checks the choice before any work
+    assert "'spark' is not one of 'local', 'ray'" in " ".join(result.output.replace("│", " ").split())
 
 
 _KILLABLE = """
@@ -335,7 +335,8 @@ def test_progress_writes_plain_lines_to_a_log(capsys):
 def test_each_classified_chunk_bounds_the_heap_and_hands_freed_memory_back(monkeypatch):
     """classify_chunk sets glibc's mmap threshold once per process, passes MODEL_BATCH to the model and
     trims the heap once per chunk; where there is no glibc it does neither."""
-    from stance.engine import MMAP_THRESHOLD, MODEL_BATCH, classify_chunk
+    import stance.engine.memory as memory
+    from stance.engine.memory import MMAP_THRESHOLD, MODEL_BATCH, classify_chunk
     from stance.records import Prediction
 
     batches = []
@@ -356,17 +357,17 @@ def test_each_classified_chunk_bounds_the_heap_and_hands_freed_memory_back(monke
             self.calls.append(("mallopt", param, value))
 
     libc = FakeGlibc()
-    monkeypatch.setattr(stance.engine, "_LIBC", libc)
-    monkeypatch.setattr(stance.engine, "_HEAP_BOUNDED", False)
+    monkeypatch.setattr(memory, "_LIBC", libc)
+    monkeypatch.setattr(memory, "_HEAP_BOUNDED", False)
     out = classify_chunk(Counting(), [["s1", "s2"], [], ["s3"]])
     classify_chunk(Counting(), [["s4"]])
     assert [len(p) for p in out] == [2, 0, 1] and batches == [MODEL_BATCH, MODEL_BATCH]
     assert libc.calls == [("mallopt", -3, MMAP_THRESHOLD), ("trim", 0), ("trim", 0)]
-    monkeypatch.setattr(stance.engine, "_LIBC", None)
-    monkeypatch.setattr(stance.engine, "_HEAP_BOUNDED", False)
+    monkeypatch.setattr(memory, "_LIBC", None)
+    monkeypatch.setattr(memory, "_HEAP_BOUNDED", False)
     monkeypatch.setattr("sys.platform", "darwin")
     classify_chunk(Counting(), [["s5"]])  # no glibc: looked up once, then nothing to do
-    assert stance.engine._LIBC is False and stance.engine._HEAP_BOUNDED is False
+    assert memory._LIBC is False and memory._HEAP_BOUNDED is False
 
 
 def test_bench_memory_summary_compares_the_first_chunks_peak_with_all_chunks():
@@ -402,3 +403,44 @@ def test_bench_scale_memory_growth_compares_the_first_articles_with_the_whole_ru
         {"articles_to": 2000, "articles_per_s": 30.0, "rss_median_mb": 1000, "rss_peak_mb": 1000, "pss_median_mb": 900, "pss_peak_mb": 900},
         {"articles_to": 4000, "articles_per_s": 90.0, "rss_median_mb": 1200, "rss_peak_mb": 1300, "pss_median_mb": 990, "pss_peak_mb": 990}]
     assert blocks["stalls"] == [[20, 60, 2000]]  # 40 s with 2,000 committed and no more
+
+
+_NO_TORCH_IN_DRIVER = """
+import sys
+from stance.cli import app
+sys.argv = ["stance"] + sys.argv[1:]
+try:
+    app()
+finally:
+    print("driver imported torch:", "torch" in sys.modules, flush=True)
+"""
+
+
+def test_ray_engine_relabels_a_store_on_its_actors(corpus, tiny_model, single_process, tmp_path):
+    """A new model over a stored corpus: the Ray engine labels the stored statements on its actors; the
+    driver never imports torch."""
+    pytest.importorskip("ray.data", reason='the ray extra is not installed (pip install "stance[ray]")')
+    import shutil
+
+    db = tmp_path / "stance.db"
+    _analyze(corpus, tiny_model, db, "--workers", "0")
+    renamed = tmp_path / "model-b"
+    shutil.copytree(tiny_model, renamed)
+    meta_path = renamed / "stance_model.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta["model_id"] = "model-b@relabel"
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    run = subprocess.run([sys.executable, "-c", _NO_TORCH_IN_DRIVER, "analyze", str(corpus), "--model", str(renamed),
+                          "--db", str(db), "--no-reports", "--engine", "ray", "--workers", "1"],
+                         env=env, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    assert "driver imported torch: False" in run.stdout
+    assert f"{len(single_process)} labelled by model-b@relabel" in run.stdout and "15 unchanged" in run.stdout
+    with sqlite3.connect(db) as con:
+        by_model = dict(con.execute("SELECT model_id, COUNT(*) FROM predictions GROUP BY model_id").fetchall())
+        labels = {model: con.execute("SELECT statement, target, stance, probabilities FROM predictions WHERE model_id = ? "
+                                     "ORDER BY statement", (model,)).fetchall() for model in by_model}
+    assert by_model["model-b@relabel"] == len(single_process) and len(by_model) == 2
+    # the same weights and the same batch (all the stored statements in one page): the same labels and probabilities
+    assert labels["model-b@relabel"] == labels[next(m for m in by_model if m != "model-b@relabel")]

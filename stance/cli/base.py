@@ -6,6 +6,7 @@ need them, so `stance --help` and `stance report` start instantly.
 
 from __future__ import annotations
 
+import enum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -14,7 +15,10 @@ from rich.console import Console
 from rich.markup import escape
 from typer.core import TyperGroup
 
+from stance.classify.device import CHOICES as _DEVICES  # a tuple: importing it loads no torch
+from stance.engine import EngineName  # noqa: F401  (re-exported for the commands)
 from stance.errors import StanceError
+from stance.track.merge import PERIODS as _PERIODS
 
 
 # What a command that was stopped keeps, for the message after Ctrl-C.
@@ -97,11 +101,22 @@ def print_corpus_notes(corpus) -> None:
         err_console.print(f"[dim]ignored {escape(line)}[/dim]", highlight=False, soft_wrap=True)
 
 
-DeviceOpt = Annotated[str, typer.Option("--device", help="Where the encoder runs: auto (CUDA, then Apple MPS, then CPU), cpu, cuda or mps.")]
+def _choices(name: str, values) -> type[enum.Enum]:
+    """A str enum of a library's choices, so typer checks an option before any work and lists them in --help."""
+    return enum.Enum(name, {value: value for value in values}, type=str)
 
 
-def device_line(device: str, engine: str = "local") -> str:
+Period = _choices("Period", _PERIODS)
+Device = _choices("Device", _DEVICES)
+CvScheme = _choices("CvScheme", ("event",))  # leave one event (articles sharing quotes) out
+
+DeviceOpt = Annotated[Device, typer.Option("--device", help="Where the encoder runs: auto (CUDA, then Apple MPS, then CPU), cpu, cuda or mps.")]
+PeriodOpt = Annotated[Period, typer.Option("--period", help="Group positions by day, month or year.")]
+
+
+def device_line(device, engine="local") -> str:
     """Resolve --device and say which device runs, as the run's first line (on stderr)."""
+    device, engine = getattr(device, "value", device), getattr(engine, "value", engine)
     if engine == "ray":  # the model runs on the Ray workers' CPUs: resolving a device here would import torch for nothing
         note = "" if device in ("auto", "cpu") else f" (--device {device} is for the local engine)"
         err_console.print(escape(f"device: cpu, on the Ray workers{note}"))

@@ -8,8 +8,8 @@ from typing import Annotated, Optional
 import typer
 from rich.markup import escape
 
-from stance.cli.base import (BudgetOpt, ConfigOpt, DeviceOpt, ManifestOpt, PathsArg, SkipBadOpt, app, device_line,
-                             err_console, print_corpus_notes)
+from stance.cli.base import (BudgetOpt, ConfigOpt, DbOpt, Device, DeviceOpt, EngineName, ManifestOpt, PathsArg, Period,
+                             PeriodOpt, SkipBadOpt, app, device_line, err_console, print_corpus_notes)
 from stance.errors import StanceError
 from stance.outputs import check_output_dir, check_output_file
 
@@ -20,15 +20,15 @@ def analyze_command(
     manifest: ManifestOpt = None,
     model: Annotated[Optional[Path], typer.Option("--model", help="Trained model directory (default: the config's default model, trained first if missing; see README, \"Install\").")] = None,
     db: Annotated[Optional[Path], typer.Option("--db", help="SQLite statement store; grows run by run (default: stance.db).")] = None,
-    out: Annotated[Path, typer.Option("--out", help="Folder for report.md, positions.json, statements.csv and report.html.")] = Path("reports"),
-    period: Annotated[str, typer.Option("--period", help="Group positions by day, month or year.")] = "month",
+    out: Annotated[Path, typer.Option("--out", "--output", help="Folder for report.md, positions.json, statements.csv and report.html.")] = Path("reports"),
+    period: PeriodOpt = Period.month,
     skip_bad: SkipBadOpt = False,
     config: ConfigOpt = None,
-    engine: Annotated[str, typer.Option("--engine", help="local (worker processes on this machine) or ray (Ray Data; pip install \"stance\\[ray]\").")] = "local",
+    engine: Annotated[EngineName, typer.Option("--engine", help="local (worker processes on this machine) or ray (Ray Data; pip install \"stance\\[ray]\").")] = EngineName.local,
     workers: Annotated[Optional[int], typer.Option("--workers", help="Extraction worker processes (local engine; default: cores - 1, at most 4) or classifying Ray actors (ray engine; default: one per two of Ray's CPUs).")] = None,
     ray_address: Annotated[Optional[str], typer.Option("--ray-address", help="Ray cluster to use with --engine ray, e.g. ray://head:10001 (default: start a local Ray).")] = None,
     reports: Annotated[bool, typer.Option("--reports/--no-reports", help="Write the reports after storing (for very large stores, run `stance report` with filters instead).")] = True,
-    device: DeviceOpt = "auto",
+    device: DeviceOpt = Device.auto,
     time_budget: BudgetOpt = 10.0,
 ) -> None:
     """Ingest, extract, classify, store and report: each actor's position on each target over time."""
@@ -39,8 +39,8 @@ def analyze_command(
     check_output_file(db or DEFAULT_DB, "--db", "the statement store")
     check_output_dir(out, "--out", "the reports")
     summary = analyze(paths, manifest=manifest, model_dir=model, db_path=db or DEFAULT_DB, out_dir=out,
-                      skip_bad=skip_bad, period=period, log=lambda m: err_console.print(escape(m)),
-                      project=load_project(config), engine=engine, workers=workers, ray_address=ray_address,
+                      skip_bad=skip_bad, period=period.value, log=lambda m: err_console.print(escape(m)),
+                      project=load_project(config), engine=engine.value, workers=workers, ray_address=ray_address,
                       reports=reports, device=device_line(device, engine), budget_s=time_budget)
     for line in summary_lines(summary):
         typer.echo(line)
@@ -50,7 +50,7 @@ def analyze_command(
 def extract_command(
     paths: PathsArg,
     manifest: ManifestOpt = None,
-    out: Annotated[Optional[Path], typer.Option("--out", help="Write statements as JSONL here (default: standard output).")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "--output", help="Write statements as JSONL here (default: standard output).")] = None,
     skip_bad: SkipBadOpt = False,
     config: ConfigOpt = None,
     time_budget: BudgetOpt = 10.0,
@@ -74,20 +74,20 @@ def extract_command(
 
 @app.command("report")
 def report_command(
-    db: Annotated[Optional[Path], typer.Option("--db", help="Statement store written by `stance analyze` (default: stance.db in the current directory).")] = None,
-    out: Annotated[Path, typer.Option("--out", help="Folder for report.md, positions.json, statements.csv and report.html.")] = Path("reports"),
+    db: DbOpt = None,
+    out: Annotated[Path, typer.Option("--out", "--output", help="Folder for report.md, positions.json, statements.csv and report.html.")] = Path("reports"),
     actor: Annotated[Optional[str], typer.Option("--actor", help="Only this speaker (case-insensitive; part of a name matches when no name matches whole).")] = None,
     target: Annotated[Optional[str], typer.Option("--target", help="Only this target, e.g. 'Article 5' (case-insensitive).")] = None,
     since: Annotated[Optional[str], typer.Option("--since", help="Only statements dated on or after this date (YYYY, YYYY-MM or YYYY-MM-DD); drops undated ones.")] = None,
     until: Annotated[Optional[str], typer.Option("--until", help="Only statements dated on or before this date (YYYY, YYYY-MM or YYYY-MM-DD); drops undated ones.")] = None,
-    period: Annotated[str, typer.Option("--period", help="Group positions by day, month or year.")] = "month",
+    period: PeriodOpt = Period.month,
 ) -> None:
     """Rebuild the position reports from the statement store, without running any model."""
     from stance.report import load_aggregate, summary_line, write_reports
     from stance.store import DEFAULT_DB
 
     check_output_dir(out, "--out", "the reports")
-    result = load_aggregate(db or DEFAULT_DB, actor=actor, target=target, since=since, until=until, period=period)
+    result = load_aggregate(db or DEFAULT_DB, actor=actor, target=target, since=since, until=until, period=period.value)
     paths = write_reports(result, out)
     typer.echo(summary_line(result) + ".")
     for note in result["notes"]:
@@ -102,8 +102,8 @@ def report_command(
 @app.command("export")
 def export_command(
     fmt: Annotated[str, typer.Option("--format", help="dna (DNA statement table, CSV), graphml (Gephi, visone, networkx) or csv (edge list).")],
-    out: Annotated[Path, typer.Option("--out", help="File to write.")],
-    db: Annotated[Optional[Path], typer.Option("--db", help="Statement store written by `stance analyze` (default: stance.db).")] = None,
+    out: Annotated[Path, typer.Option("--out", "--output", help="File to write.")],
+    db: DbOpt = None,
     congruence: Annotated[bool, typer.Option("--congruence", help="With graphml: the actor x actor network (edges weighted by shared target-stance pairs) instead of actor x target.")] = False,
     actor: Annotated[Optional[str], typer.Option("--actor", help="Only this speaker (as in `stance report`).")] = None,
     target: Annotated[Optional[str], typer.Option("--target", help="Only this target (as in `stance report`).")] = None,
@@ -124,10 +124,10 @@ def export_command(
 def train_command(
     config: ConfigOpt = None,
     data: Annotated[Optional[list[Path]], typer.Option("--data", help="Labelled JSONL file(s) (text, target, stance; speaker, context optional). Repeat for several; default: the config's data.")] = None,
-    output: Annotated[Optional[Path], typer.Option("--output", help="Directory to write the trained model to (default: the config's default model, the one `analyze` and `predict` use).")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "--out", help="Directory to write the trained model to (default: the config's default model, the one `analyze` and `predict` use).")] = None,
     add_data: Annotated[Optional[list[Path]], typer.Option("--add-data", help="Reviewed JSONL file(s) (e.g. a filled-in `stance review queue`) added to the data, each row counting human_weight times. Repeat for several.")] = None,
     db: Annotated[Optional[Path], typer.Option("--db", help="Add the reviewed labels of this statement store, each counting human_weight times.")] = None,
-    device: Annotated[Optional[str], typer.Option("--device", help="Where to train: auto (CUDA, then Apple MPS, then CPU), cpu, cuda or mps (default: the config's device).")] = None,
+    device: Annotated[Optional[Device], typer.Option("--device", help="Where to train: auto (CUDA, then Apple MPS, then CPU), cpu, cuda or mps (default: the config's device).")] = None,
 ) -> None:
     """Train the target and stance classifier and save a self-describing model directory."""
     from stance.project import load_project
@@ -150,10 +150,10 @@ def train_command(
 def predict_command(
     input_path: Annotated[Path, typer.Option("--input", help="JSONL of statements; each row needs 'text' ('speaker', 'context' optional).")],
     model: Annotated[Optional[Path], typer.Option("--model", help="Trained model directory (default: the config's default model; see README, \"Install\").")] = None,
-    output: Annotated[Optional[Path], typer.Option("--output", help="Write the labelled JSONL here (default: standard output).")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "--out", help="Write the labelled JSONL here (default: standard output).")] = None,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Statements per inference batch.")] = 64,
     config: ConfigOpt = None,
-    device: DeviceOpt = "auto",
+    device: DeviceOpt = Device.auto,
 ) -> None:
     """Add target, stance, their probabilities and a confidence to each statement."""
     import sys

@@ -8,7 +8,8 @@ from typing import Annotated, Optional
 import typer
 from rich.markup import escape
 
-from stance.cli.base import BudgetOpt, ConfigOpt, ManifestOpt, device_line, err_console, evaluate_app
+from stance.cli.base import (BudgetOpt, ConfigOpt, CvScheme, Device, ManifestOpt, Period, PeriodOpt, device_line, err_console,
+                             evaluate_app)
 from stance.errors import StanceError
 from stance.outputs import check_output_file
 
@@ -70,18 +71,16 @@ def evaluate_positions_command(
     manifest: ManifestOpt = None,
     model: Annotated[Optional[Path], typer.Option("--model", help="Trained model directory (default: models/default; with --db only for the classifier-only scores).")] = None,
     db: Annotated[Optional[Path], typer.Option("--db", help="Score the statements and predictions in this store instead of running the pipeline.")] = None,
-    period: Annotated[str, typer.Option("--period", help="Group positions by day, month or year.")] = "month",
+    period: PeriodOpt = Period.month,
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Write the full report (figures, errors, rule grid) as JSON here.")] = None,
     show_errors: Annotated[bool, typer.Option("--errors/--no-errors", help="List wrong, missed and invented cells and changes.")] = True,
     config: ConfigOpt = None,
 ) -> None:
     """Score the report's positions (speaker x target x period) and changes against gold statements."""
-    from stance.track import check_period
     from stance.ingest import load_corpus
     from stance.evaluate.position_inputs import position_inputs, realnews_inputs
     from stance.evaluate.positions import evaluate_positions, to_markdown
 
-    check_period(period)
     if json_path is not None:
         check_output_file(json_path, "--json", "the report")
     if realnews is not None and (paths or gold is not None or manifest is not None):
@@ -111,7 +110,7 @@ def evaluate_positions_command(
     else:
         inputs = position_inputs(load_corpus(paths, manifest=manifest).articles, gold, classify=classify,
                                  tool_rows=tool_rows)
-    report = evaluate_positions(inputs, period=period, json_path=json_path, source=source)
+    report = evaluate_positions(inputs, period=period.value, json_path=json_path, source=source)
     typer.echo(to_markdown(report, show_errors))
 
 
@@ -120,9 +119,9 @@ def evaluate_classifier_command(
     model: Annotated[Optional[Path], typer.Option("--model", help="Score this trained model directory on --data (no training).")] = None,
     config: ConfigOpt = None,
     data: Annotated[Optional[list[Path]], typer.Option("--data", help="Labelled JSONL file(s); default: the config's data (with --model: required).")] = None,
-    cv: Annotated[str, typer.Option("--cv", help="Cross-validation scheme: 'event' = leave one event (articles sharing quotes) out.")] = "event",
+    cv: Annotated[CvScheme, typer.Option("--cv", help="Cross-validation scheme: 'event' = leave one event (articles sharing quotes) out.")] = CvScheme.event,
     methods: Annotated[str, typer.Option("--methods", help="Comma-separated methods to compare: majority, tfidf, setfit, finetune, embed (finetune and embed also report +tfidf when the config sets tfidf_weight).")] = "majority,tfidf,setfit,finetune",
-    device: Annotated[Optional[str], typer.Option("--device", help="Where to train and predict: auto, cpu, cuda or mps (default: the config's device).")] = None,
+    device: Annotated[Optional[Device], typer.Option("--device", help="Where to train and predict: auto, cpu, cuda or mps (default: the config's device).")] = None,
     seeds: Annotated[str, typer.Option("--seeds", help="Comma-separated training seeds; each trained method runs once per seed and the report gives medians and ranges (default: the config's seed).")] = "",
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Write the full report as JSON to this file.")] = None,
     markdown: Annotated[Optional[Path], typer.Option("--markdown", help="Write the report as Markdown to this file (default: print it).")] = None,
@@ -138,8 +137,6 @@ def evaluate_classifier_command(
             raise StanceError("--model needs exactly one --data FILE of labelled statements to score it on")
         report = evaluate_model(model, data[0])
     else:
-        if cv != "event":
-            raise StanceError(f"--cv {cv!r} is not supported; expected 'event'")
         from stance.project import load_project
 
         try:

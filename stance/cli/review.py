@@ -16,7 +16,7 @@ from stance.outputs import check_output_file
 def review_queue_command(
     db: DbOpt = None,
     n: Annotated[int, typer.Option("--n", help="How many statements to queue.")] = 50,
-    out: Annotated[Path, typer.Option("--out", help="JSONL file to write; fill in target and stance, then `stance review import` it.")] = Path("queue.jsonl"),
+    out: Annotated[Path, typer.Option("--out", "--output", help="JSONL file to write; fill in target and stance, then `stance review import` it.")] = Path("queue.jsonl"),
 ) -> None:
     """Write the statements most worth a human look: lone witnesses of a change, then the least confident."""
     from stance.review.queue import build_queue, write_queue

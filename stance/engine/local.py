@@ -1,20 +1,21 @@
-"""The local engine: extraction in worker processes, batched classification, one writer.
+"""The local engine: extraction in worker processes, classification in this process.
 
-The main process reads the corpus, skips articles the store holds unchanged,
-hands chunks of articles to a pool of extraction workers (a few chunks ahead,
-so memory stays bounded) and, while they extract the next chunks, classifies
-the finished chunk and commits it. Chunks are consumed in submission order, so
-the store is the same, statement for statement, whatever the worker count.
+Chunks go to a pool of extraction workers a few ahead (so memory stays bounded); while they extract
+the next chunks, this process classifies the finished one and hands it back to the caller, which
+writes it. Chunks come back in the order they were given, so the store is the same, statement for
+statement, whatever the worker count.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from pathlib import Path
-from typing import Callable, Iterable, Optional
+from typing import Iterable, Iterator, Optional
 
-from stance.engine import ChunkExtractor, RunStats, classify_chunk, work_chunks
-from stance.records import Article, Statement
+from stance.engine import ChunkResult
+from stance.engine.memory import classify_chunk
+from stance.engine.supervisor import ChunkExtractor
+from stance.records import Article, Prediction, Statement
 
 _EXTRACTOR: Optional[ChunkExtractor] = None  # one per worker process (its actor registry is loaded once)
 
@@ -36,65 +37,71 @@ def _extract_chunk(articles: list[Article]) -> tuple[list[Article], list[list[St
     return _EXTRACTOR.extract(articles)
 
 
-def run_local(articles: Iterable[Article], store, classifier_factory: Callable, model_id: str, *,
-              workers: int = 0, actors: Optional[Path] = None, budget_s: Optional[float] = None, tick=None) -> RunStats:
-    """Extract, classify and store every article that needs it; returns what was done.
+class LocalEngine:
+    """`workers` = 0 extracts in this process; n > 0 in n worker processes. The model (on `device`) is
+    loaded at the first chunk with statements."""
 
-    `workers` = 0 extracts in this process; n > 0 uses n worker processes.
-    `actors` is a project's actor registry file (None: the one shipped with stance).
-    `budget_s`: seconds allowed to extract one article (None: no limit); one over it is left out
-    and its reason added to the returned stats' `skipped`.
-    `classifier_factory()` is called once, at the first chunk with statements.
-    `tick(articles, statements)` is called after each committed chunk.
-    """
-    global _EXTRACTOR
-    stats = RunStats()
-    classifier = None
-    todo = work_chunks(articles, store, stats, tick)
+    def __init__(self, model_path: Path, *, workers: int = 0, actors: Optional[Path] = None,
+                 budget_s: Optional[float] = None, device: str = "cpu"):
+        self.model_path, self.workers, self.budget_s, self.device = Path(model_path), workers, budget_s, device
+        self.actors = str(actors) if actors is not None else None
+        self._classifier = None
 
-    def commit(extracted: tuple[list[Article], list[list[Statement]], list[str]]) -> None:
-        nonlocal classifier
-        chunk, found, skipped = extracted
-        stats.skipped.extend(skipped)
-        if classifier is None and any(found):
-            classifier = classifier_factory()
-        predictions = classify_chunk(classifier, found) if any(found) else [[] for _ in found]
-        stats.statements_labelled += store.write_batch(model_id, list(zip(chunk, found, predictions)))
-        count = sum(map(len, found))
-        stats.statements_found += count
-        if tick is not None:
-            if skipped:
-                tick(len(skipped), 0, skipped=True)
-            tick(len(chunk), count)
+    def __enter__(self) -> "LocalEngine":
+        return self
 
-    actors_arg = str(actors) if actors is not None else None
-    if workers <= 0:
-        _init_worker(actors_arg, budget_s)
-        try:
-            for chunk in todo:
-                commit(_extract_chunk(chunk))
-        finally:
-            _EXTRACTOR.close()
-            _EXTRACTOR = None
-        return stats
+    def __exit__(self, *exc) -> None:
+        self._classifier = None
 
-    import multiprocessing
-    import os
-    from concurrent.futures import ProcessPoolExecutor
+    def classifier(self):
+        """The model, loaded once."""
+        if self._classifier is None:
+            from stance.classify import load_classifier
 
-    # spawn, not fork: the main process holds torch threads, which a forked child must not inherit.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_start_worker, initargs=(os.getpid(), actors_arg, budget_s)) as pool:
-        pending: deque = deque()
-        ahead = 2 * workers  # chunks in flight: keeps workers busy while bounding memory
-        try:
-            for chunk in todo:
-                pending.append(pool.submit(_extract_chunk, chunk))
-                if len(pending) > ahead:
-                    commit(pending.popleft().result())
-            while pending:
-                commit(pending.popleft().result())
-        except BaseException:  # a bad row or Ctrl-C: drop the chunks not started rather than extract them
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
-    return stats
+            self._classifier = load_classifier(self.model_path, device=self.device)
+        return self._classifier
+
+    def _classified(self, extracted: tuple[list[Article], list[list[Statement]], list[str]]) -> ChunkResult:
+        articles, found, skipped = extracted
+        predictions = classify_chunk(self.classifier(), found) if any(found) else [[] for _ in found]
+        return ChunkResult(articles, found, predictions, skipped)
+
+    def extract_classify(self, chunks: Iterable[list[Article]]) -> Iterator[ChunkResult]:
+        """Each chunk extracted (here or in the workers) and classified here, in order."""
+        if self.workers <= 0:
+            global _EXTRACTOR
+            _init_worker(self.actors, self.budget_s)
+            try:
+                for chunk in chunks:
+                    yield self._classified(_extract_chunk(chunk))
+            finally:
+                _EXTRACTOR.close()
+                _EXTRACTOR = None
+            return
+        yield from self._with_workers(chunks)
+
+    def _with_workers(self, chunks: Iterable[list[Article]]) -> Iterator[ChunkResult]:
+        import multiprocessing
+        import os
+        from concurrent.futures import ProcessPoolExecutor
+
+        # spawn, not fork: this process holds torch threads, which a forked child must not inherit.
+        with ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=_start_worker, initargs=(os.getpid(), self.actors, self.budget_s)) as pool:
+            pending: deque = deque()
+            ahead = 2 * self.workers  # chunks in flight: keeps workers busy while bounding memory
+            try:
+                for chunk in chunks:
+                    pending.append(pool.submit(_extract_chunk, chunk))
+                    if len(pending) > ahead:
+                        yield self._classified(pending.popleft().result())
+                while pending:
+                    yield self._classified(pending.popleft().result())
+            except BaseException:  # a bad row, Ctrl-C, or the caller stopping: drop the chunks not started
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+
+    def classify(self, groups: Iterable[list[list[Statement]]]) -> Iterator[list[list[Prediction]]]:
+        """Each group's predictions, classified here."""
+        for found in groups:
+            yield classify_chunk(self.classifier(), found)

@@ -1,8 +1,7 @@
 """The Ray engine: the corpus as a Ray dataset, extracted and classified with `map_batches`.
 
-The driver streams the corpus (same validation, duplicate checks, chunks and
-resume rule as the local engine) and puts each chunk of articles that need work
-into Ray's object store as a one-row Arrow table. It does so a window at a time
+The driver gets the chunks `analyze` planned (the same chunks as the local
+engine) and puts each into Ray's object store as a one-row Arrow table. It does so a window at a time
 (WINDOW_CHUNKS_PER_ACTOR chunks per classifying actor) and runs one dataset per
 window: the work starts after the first window is read, not after the whole
 corpus, and the object store holds one window of text (Ray spills to disk beyond
@@ -18,8 +17,10 @@ Classification is most of the work and the model the largest part of a process's
 memory, so by default one classifying actor per two CPUs, each using two threads,
 with extraction tasks beside them: on a 2-core machine that is the local engine's
 layout (one model, one extraction process). The results stream back in order
-to the driver, the single writer, which commits each chunk in one transaction:
-SQLite's guarantees hold, and the store is the one the local engine writes.
+to the driver, whose caller is the single writer and commits each chunk in one transaction:
+SQLite's guarantees hold, and the store is the one the local engine writes. Statements an
+earlier run stored that the current model has not labelled go through the same pool of
+classifying actors (`RayEngine.classify`), never through a model in the driver.
 
 Needs the `ray` extra: `pip install "stance[ray]"`. On a cluster (`--ray-address`),
 stance and the model directory must be installed/reachable at the same path on
@@ -31,9 +32,11 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Iterable, Iterator, Optional
 
-from stance.engine import ChunkExtractor, RunStats, chunks, classify_chunk, work_chunks
+from stance.engine import ChunkResult, chunks
+from stance.engine.memory import classify_chunk
+from stance.engine.supervisor import ChunkExtractor
 from stance.errors import StanceError
 from stance.records import Article, Prediction, Statement
 
@@ -121,76 +124,85 @@ def _encode(number: int, chunk: list[Article]) -> dict:
     return {"chunk": number, "articles": json.dumps([asdict(a) for a in chunk], ensure_ascii=False)}
 
 
-def _decode(row: dict) -> list[tuple[Article, list[Statement], list[Prediction]]]:
-    return [(Article(**article), [Statement(**s) for s, _ in pairs], [Prediction(**p) for _, p in pairs])
-            for article, pairs in json.loads(row["done"])]
+def _decode(row: dict) -> ChunkResult:
+    done = json.loads(row["done"])
+    return ChunkResult([Article(**article) for article, _ in done], [[Statement(**s) for s, _ in pairs] for _, pairs in done],
+                       [[Prediction(**p) for _, p in pairs] for _, pairs in done], json.loads(row["skipped"]))
 
 
-def run_ray(articles: Iterable[Article], store, model_path: Path, model_id: str, *, address: Optional[str] = None,
-            workers: Optional[int] = None, actors: Optional[Path] = None, budget_s: Optional[float] = None,
-            tick=None) -> RunStats:
-    """Extract, classify and store every article that needs it on Ray Data; returns what was done.
+class RayEngine:
+    """Ray Data over this machine's cores (a local Ray, started on entry and stopped on exit, with a
+    bounded object store and a reaper) or a cluster at `address`; `workers` classifying actors
+    (default: see plan_workers); `budget_s` as in the local engine."""
 
-    Starts a local Ray (this machine's cores, a bounded object store) unless `address` names a
-    cluster or Ray is already initialised; `workers` is the number of classifying actors (default:
-    see plan_workers); `budget_s` as in the local engine.
-    """
-    ray = _import_ray()
-    import pyarrow as pa
+    def __init__(self, model_path: Path, *, workers: Optional[int] = None, actors: Optional[Path] = None,
+                 budget_s: Optional[float] = None, address: Optional[str] = None):
+        self.address, self.workers = address, workers
+        self._extract_kwargs = {"actors": str(Path(actors).resolve()) if actors else None, "budget_s": budget_s}
+        self._model_path = str(Path(model_path).resolve())
+        self._ray = self._reaper = None
+        self._started_here = False
 
-    stats = RunStats()
-    started_here = not ray.is_initialized()
-    reaper = None
-    if started_here:
-        local = {"object_store_memory": LOCAL_OBJECT_STORE_BYTES} if address is None else {}
-        if address is None:  # this run owns the Ray it starts: its processes must not outlive a kill -9
-            from stance.engine.reaper import Reaper
+    def __enter__(self) -> "RayEngine":
+        ray = self._ray = _import_ray()
+        self._started_here = not ray.is_initialized()
+        if self._started_here:
+            local = {"object_store_memory": LOCAL_OBJECT_STORE_BYTES} if self.address is None else {}
+            if self.address is None:  # this run owns the Ray it starts: its processes must not outlive a kill -9
+                from stance.engine.reaper import Reaper
 
-            reaper = Reaper()
-        try:
-            ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False, **local)
-        except Exception as exc:  # Ray raises ConnectionError, RuntimeError, ValueError... for a bad address
-            if reaper is not None:
-                reaper.close()
-            raise StanceError(f"cannot start or reach Ray{f' at {address}' if address else ''} ({exc}); "
-                              "expected a running Ray cluster address such as ray://head:10001, or none") from None
-    try:
+                self._reaper = Reaper()
+            try:
+                ray.init(address=self.address, include_dashboard=False, log_to_driver=False, configure_logging=False,
+                         **local)
+            except Exception as exc:  # Ray raises ConnectionError, RuntimeError, ValueError... for a bad address
+                self.__exit__()
+                raise StanceError(f"cannot start or reach Ray{f' at {self.address}' if self.address else ''} ({exc}); "
+                                  "expected a running Ray cluster address such as ray://head:10001, or none") from None
         context = ray.data.DataContext.get_current()
         context.execution_options.preserve_order = True  # the writer stores chunks in corpus order
         context.enable_progress_bars = False  # stance shows its own progress
-        size, threads, reserved = plan_workers(ray.cluster_resources().get("CPU", 1), workers)
-        extract_kwargs = {"actors": str(Path(actors).resolve()) if actors else None, "budget_s": budget_s}
-        classify_kwargs = {"model_path": str(Path(model_path).resolve()), "threads": threads}
-        todo = (_encode(n, chunk) for n, chunk in enumerate(work_chunks(articles, store, stats, tick)))
-        for window in chunks(todo, WINDOW_CHUNKS_PER_ACTOR * size):
+        self.size, threads, self.reserved = plan_workers(ray.cluster_resources().get("CPU", 1), self.workers)
+        self._classify_kwargs = {"model_path": self._model_path, "threads": threads}
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._started_here and self._ray is not None and self._ray.is_initialized():
+            self._ray.shutdown()
+        if self._reaper is not None:
+            self._reaper.close()
+            self._reaper = None
+
+    def _classify_stage(self, dataset):
+        return dataset.map_batches(Classify, fn_constructor_kwargs=self._classify_kwargs, batch_size=1,
+                                   batch_format="pyarrow", num_cpus=self.reserved,
+                                   compute=self._ray.data.ActorPoolStrategy(size=self.size))
+
+    def _windows(self, rows: Iterable[dict]) -> Iterator:
+        """One dataset per window of rows: a window's text goes to the object store and the driver keeps
+        only references, so neither holds more than a window however long the corpus."""
+        import pyarrow as pa
+
+        for window in chunks(rows, WINDOW_CHUNKS_PER_ACTOR * self.size):
             # One Arrow table (a block) per chunk: small blocks let every Ray worker take one.
-            refs = [ray.put(pa.Table.from_pylist(rows)) for rows in chunks(window, SHARD_CHUNKS)]
-            del window  # the text now lives in the object store; the driver keeps only references
-            dataset = (ray.data.from_arrow_refs(refs)
-                       .map_batches(extract_rows, fn_kwargs=extract_kwargs,
-                                    batch_size=1, batch_format="pyarrow", num_cpus=EXTRACT_CPUS)
-                       .map_batches(Classify, fn_constructor_kwargs=classify_kwargs,
-                                    batch_size=1, batch_format="pyarrow", num_cpus=reserved,
-                                    compute=ray.data.ActorPoolStrategy(size=size)))
-            _store_results(dataset, store, model_id, stats, tick)
-    finally:
-        if started_here:
-            ray.shutdown()
-        if reaper is not None:
-            reaper.close()
-    return stats
+            refs = [self._ray.put(pa.Table.from_pylist(part)) for part in chunks(window, SHARD_CHUNKS)]
+            del window
+            yield self._ray.data.from_arrow_refs(refs)
 
+    def extract_classify(self, chunks: Iterable[list[Article]]) -> Iterator[ChunkResult]:
+        """Each chunk extracted by Ray tasks and classified by the actor pool, in order."""
+        rows = (_encode(n, chunk) for n, chunk in enumerate(chunks))
+        for dataset in self._windows(rows):
+            extracted = dataset.map_batches(extract_rows, fn_kwargs=self._extract_kwargs, batch_size=1,
+                                            batch_format="pyarrow", num_cpus=EXTRACT_CPUS)
+            for row in self._classify_stage(extracted).iter_rows():
+                yield _decode(row)
 
-def _store_results(dataset, store, model_id: str, stats: RunStats, tick) -> None:
-    """The single writer: each chunk's articles, statements and predictions in one transaction, in order."""
-    for row in dataset.iter_rows():
-        items = _decode(row)
-        skipped = json.loads(row["skipped"])
-        stats.skipped.extend(skipped)
-        if skipped and tick is not None:
-            tick(len(skipped), 0, skipped=True)
-        stats.statements_labelled += store.write_batch(model_id, items)
-        count = sum(len(statements) for _, statements, _ in items)
-        stats.statements_found += count
-        if tick is not None:
-            tick(len(items), count)
+    def classify(self, groups: Iterable[list[list[Statement]]]) -> Iterator[list[list[Prediction]]]:
+        """Each group classified by the actor pool (the driver loads no model), in order."""
+        rows = ({"chunk": n, "skipped": "[]",
+                 "found": json.dumps([[None, [asdict(s) for s in statements]] for statements in group], ensure_ascii=False)}
+                for n, group in enumerate(groups))
+        for dataset in self._windows(rows):
+            for row in self._classify_stage(dataset).iter_rows():
+                yield [[Prediction(**p) for _, p in pairs] for _, pairs in json.loads(row["done"])]
