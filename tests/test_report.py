@@ -134,7 +134,6 @@ def test_cli_report(tmp_path, monkeypatch):
 @pytest.mark.parametrize("args, message", [
     (["--since", "last week"], "is not a date"),
     (["--until", "2025-02-30"], "is not a date"),
-    (["--period", "week"], "expected one of day, month, year"),
     (["--actor", "Obama"], "no speaker matches"),
     (["--db", "missing.db"], "no such database"),
 ])
@@ -144,6 +143,14 @@ def test_cli_report_errors(tmp_path, monkeypatch, args, message):
     result = CliRunner().invoke(app, ["report", *args])
     assert result.exit_code == 1
     assert message in result.output and "Traceback" not in result.output
+
+
+def test_cli_report_period_is_checked_by_typer(tmp_path, monkeypatch):
+    make_store(tmp_path / "stance.db")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["report", "--period", "week"])
+    assert result.exit_code == 2 and not (tmp_path / "reports").exists()
+    assert "'week' is not one of 'day', 'month', 'year'" in " ".join(result.output.replace("│", " ").split())
 
 
 def test_cli_report_empty_and_corrupt_store(tmp_path, monkeypatch):
