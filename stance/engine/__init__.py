@@ -17,13 +17,14 @@ statements with the same labels.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
-from typing import Iterable, Iterator, Optional, Protocol
+from typing import Iterable, Iterator, Optional
 
-from stance.engine.memory import MMAP_THRESHOLD, MODEL_BATCH, PREDICT_BATCH  # noqa: F401  (the engines' shared settings)
-from stance.records import Article, Prediction, Statement
+from stance.engine.base import ChunkResult, Engine, batched
+from stance.engine.memory import MMAP_THRESHOLD, MODEL_BATCH, PREDICT_BATCH
+
+__all__ = ["CHUNK", "MMAP_THRESHOLD", "MODEL_BATCH", "PREDICT_BATCH", "ChunkResult", "Engine", "EngineName", "chunks",
+           "default_workers", "make_engine"]
 
 CHUNK = 64  # articles per unit of work and per store transaction
 
@@ -36,35 +37,6 @@ class EngineName(str, enum.Enum):
 
 
 ENGINES = tuple(e.value for e in EngineName)
-
-
-@dataclass
-class ChunkResult:
-    """One chunk done: the articles extracted, each with its statements and their predictions, and the
-    reasons for the articles left out (over the time budget, or failed)."""
-
-    articles: list[Article]
-    statements: list[list[Statement]]
-    predictions: list[list[Prediction]]
-    skipped: list[str] = field(default_factory=list)
-
-    def items(self) -> list[tuple[Article, list[Statement], list[Prediction]]]:
-        """(article, statements, predictions) triples, as the store writes them."""
-        return list(zip(self.articles, self.statements, self.predictions))
-
-
-class Engine(Protocol):
-    """What `analyze` asks of an engine (a context manager that stops its processes on exit)."""
-
-    def extract_classify(self, chunks: Iterable[list[Article]]) -> Iterator[ChunkResult]:
-        """Each chunk's articles extracted and classified, in the order the chunks came."""
-
-    def classify(self, groups: Iterable[list[list[Statement]]]) -> Iterator[list[list[Prediction]]]:
-        """Predictions for each group (statements by article; no article split across groups), in order."""
-
-    def __enter__(self) -> "Engine": ...
-
-    def __exit__(self, *exc) -> None: ...
 
 
 def make_engine(name: str, model_path: Path, *, workers: Optional[int] = None, actors: Optional[Path] = None,
@@ -96,10 +68,7 @@ def make_engine(name: str, model_path: Path, *, workers: Optional[int] = None, a
 
 def chunks(items: Iterable, size: Optional[int] = None) -> Iterator[list]:
     """Consecutive lists of `size` items (default CHUNK, read at call time; the last may be shorter)."""
-    size = size or CHUNK
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
+    return batched(items, size or CHUNK)
 
 
 def default_workers(cpus: Optional[int] = None) -> int:

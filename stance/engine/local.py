@@ -12,7 +12,7 @@ from collections import deque
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
-from stance.engine import ChunkResult
+from stance.engine.base import ChunkResult
 from stance.engine.memory import classify_chunk
 from stance.engine.supervisor import ChunkExtractor
 from stance.records import Article, Prediction, Statement

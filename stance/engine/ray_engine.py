@@ -34,7 +34,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
-from stance.engine import ChunkResult, chunks
+from stance.engine.base import ChunkResult, batched
 from stance.engine.memory import classify_chunk
 from stance.engine.supervisor import ChunkExtractor
 from stance.errors import StanceError
@@ -183,9 +183,9 @@ class RayEngine:
         only references, so neither holds more than a window however long the corpus."""
         import pyarrow as pa
 
-        for window in chunks(rows, WINDOW_CHUNKS_PER_ACTOR * self.size):
+        for window in batched(rows, WINDOW_CHUNKS_PER_ACTOR * self.size):
             # One Arrow table (a block) per chunk: small blocks let every Ray worker take one.
-            refs = [self._ray.put(pa.Table.from_pylist(part)) for part in chunks(window, SHARD_CHUNKS)]
+            refs = [self._ray.put(pa.Table.from_pylist(part)) for part in batched(window, SHARD_CHUNKS)]
             del window
             yield self._ray.data.from_arrow_refs(refs)
 
