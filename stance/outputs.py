@@ -8,9 +8,12 @@ the nearest existing folder with a temporary file that is removed at once.
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO, Iterator
 
 from stance.errors import StanceError
 
@@ -70,3 +73,28 @@ def check_output_dir(path: Path, option: str, what: str = "the output folder") -
         return path
     _check_creatable(path, path, option, what)
     return path
+
+
+@contextmanager
+def atomic_write(path: Path, binary: bool = False) -> Iterator[IO]:
+    """Write `path` through a `.part` file beside it, moved over `path` only when the block completes.
+
+    An interrupted or failed write (Ctrl-C, a full disk, an exception) leaves the old file, or none,
+    never half of a new one; the `.part` file is removed. Missing folders are created.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    part = path.with_name(path.name + ".part")
+    try:
+        with part.open("wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})) as handle:
+            yield handle
+        part.replace(path)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: Path, data, indent: int = 2) -> None:
+    """`data` as JSON (UTF-8, non-ASCII kept) at `path`, written atomically."""
+    with atomic_write(path) as handle:
+        handle.write(json.dumps(data, indent=indent, ensure_ascii=False) + "\n")

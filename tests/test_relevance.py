@@ -10,7 +10,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from stance.analyze import AnalyzeSummary, article_batches, summary_lines
+from stance.analyze import AnalyzeSummary, summary_lines
 from stance.cli import app
 from stance.config import DEFAULT_LABELS, labels_from_dict, load_labels
 from stance.errors import StanceError
@@ -117,11 +117,25 @@ def test_models_saved_before_the_gate_get_the_configured_gate():
     assert with_default_gate(other) is other
 
 
-def test_analyze_batches_never_split_an_article():
-    pending = [(i, Statement(article=a, speaker="X", speaker_mention="X", text="t", kind="direct", start=0, end=1,
-                             context="")) for i, a in enumerate("aaabbbbcd")]
-    batches = article_batches(pending, 2)
-    assert [[s.article for _, s in b] for b in batches] == [list("aaa"), list("bbbb"), list("cd")]
+def test_classifier_calls_never_split_an_article(monkeypatch):
+    """The gate judges a statement with the rest of its article: each classifier call holds whole articles."""
+    import stance.engine.memory as memory
+
+    def statement(article):
+        return Statement(article=article, speaker="X", speaker_mention="X", text="t", kind="direct", start=0, end=1,
+                         context="")
+
+    calls = []
+
+    class Recording:
+        def predict(self, statements, batch_size):
+            calls.append("".join(s.article for s in statements))
+            return [Prediction(target="none", stance="none") for _ in statements]
+
+    monkeypatch.setattr(memory, "PREDICT_BATCH", 2)
+    found = [[statement(a) for a in group] for group in ("aaa", "bbbb", "c", "d")]
+    out = memory.classify_chunk(Recording(), found)
+    assert calls == ["aaa", "bbbb", "cd"] and [len(p) for p in out] == [3, 4, 1, 1]
 
 
 def test_analyze_summary_says_how_many_statements_were_off_target():

@@ -11,7 +11,7 @@ from rich.markup import escape
 from stance.cli.base import (BudgetOpt, ConfigOpt, DbOpt, Device, DeviceOpt, EngineName, ManifestOpt, PathsArg, Period,
                              PeriodOpt, SkipBadOpt, app, device_line, err_console, print_corpus_notes)
 from stance.errors import StanceError
-from stance.outputs import check_output_dir, check_output_file
+from stance.outputs import atomic_write, check_output_dir, check_output_file
 
 
 @app.command("analyze")
@@ -174,15 +174,8 @@ def predict_command(
     if output is None:
         predict_file(input_path, model, sys.stdout, batch_size, device)
         return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(output.name + ".part")
-    try:
-        with tmp.open("w", encoding="utf-8") as handle:
-            count = predict_file(input_path, model, handle, batch_size, device)
-        tmp.replace(output)
-    except BaseException:  # an error or Ctrl-C leaves no half-written file behind
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_write(output) as handle:  # an error or Ctrl-C leaves no half-written file behind
+        count = predict_file(input_path, model, handle, batch_size, device)
     err_console.print(f"labelled {count} statements -> {output}")
 
 

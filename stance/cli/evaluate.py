@@ -161,8 +161,8 @@ def evaluate_offtopic_command(
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Write the report (figures, ids, offsets, scores; no article text) as JSON here.")] = None,
 ) -> None:
     """Share of statements in news about other subjects that are given a target, with the worst false positives."""
-    from stance.evaluate.offtopic import DEFAULT_GOLD, evaluate_offtopic, to_text, write_json
+    from stance.evaluate.offtopic import DEFAULT_GOLD, evaluate_offtopic, to_text, write_report
 
     report, false_pos = evaluate_offtopic(polnear, split, model, gold or DEFAULT_GOLD)
-    write_json(report, json_path)
+    write_report(report, json_path)
     typer.echo(to_text(report, false_pos))

@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 
 from stance.cli.base import ConfigOpt, DbOpt, app, err_console, review_app
-from stance.outputs import check_output_file
+from stance.outputs import check_output_file, write_json
 
 
 @review_app.command("queue")
@@ -81,8 +81,6 @@ def agreement_command(
     config: ConfigOpt = None,
 ) -> None:
     """Agreement of two annotators: percent agreement, Cohen's kappa and Krippendorff's alpha per field."""
-    import json
-
     from stance.project import load_project
     from stance.review.agreement import agreement, summary_lines
 
@@ -92,5 +90,4 @@ def agreement_command(
     for line in summary_lines(report):
         typer.echo(line)
     if json_path is not None:
-        json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        write_json(json_path, report)

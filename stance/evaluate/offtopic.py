@@ -10,13 +10,13 @@ offsets and scores only, never article text, so it can be kept in the repository
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
 from typing import Optional
 
 from stance.config import PROJECT_ROOT
 from stance.errors import StanceError
+from stance.outputs import write_json
 from stance.records import labelled_row, read_jsonl
 
 DEFAULT_GOLD = PROJECT_ROOT / "docs" / "measurements" / "polnear_on_topic.jsonl"
@@ -128,7 +128,7 @@ def to_text(report: dict, false_pos: list[dict], show_text: bool = True) -> str:
     return "\n".join(lines)
 
 
-def write_json(report: dict, path: Optional[Path]) -> None:
+def write_report(report: dict, path: Optional[Path]) -> None:
+    """The report as JSON at `path` (nothing when None), written atomically."""
     if path is not None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        Path(path).write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        write_json(Path(path), report, indent=1)

@@ -33,11 +33,11 @@ The rows are built in stance.evaluate.position_inputs.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Iterable, Optional
 
 from stance.evaluate.position_inputs import SETTINGS, PositionInputs
+from stance.outputs import write_json
 from stance.track.aggregate import DEFAULT_RULE, ChangeRule, aggregate
 
 # Rules scored for choosing the tentative-change rule (min utterances, min label confidence).
@@ -167,7 +167,7 @@ def evaluate_positions(inputs: PositionInputs, *, period: str = "month", rule: C
         "settings": settings, "rule_grid": grids,
     }
     if json_path:
-        _write_json(report, Path(json_path))
+        write_json(Path(json_path), report)
     return report
 
 
@@ -177,9 +177,6 @@ def rule_dict(rule: ChangeRule) -> dict:
     return asdict(rule)
 
 
-def _write_json(report: dict, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 # -- output --------------------------------------------------------------------
