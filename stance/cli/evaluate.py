@@ -19,18 +19,31 @@ def evaluate_extraction_command(
     gold: Annotated[Optional[Path], typer.Option("--gold", help="Gold statements JSONL (article, speaker, text; default: labels.jsonl of the default seeds).")] = None,
     manifest: ManifestOpt = None,
     polnear: Annotated[Optional[Path], typer.Option("--polnear", help="Score on a PolNeAR export directory (articles.jsonl + attributions.jsonl) instead, with its judging definitions.")] = None,
-    split: Annotated[str, typer.Option("--split", help="With --polnear: the split to score, dev or train.")] = "dev",
+    realnews: Annotated[Optional[Path], typer.Option("--realnews", help="Score on a realnews folder (articles.jsonl + statements.jsonl) instead, with its score.py definitions.")] = None,
+    split: Annotated[str, typer.Option("--split", help="With --polnear or --realnews: the split to score, dev or train.")] = "dev",
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Write the full report (figures, misses, false positives) as JSON here.")] = None,
-    with_text: Annotated[bool, typer.Option("--with-text", help="With --polnear: keep article excerpts in the JSON (offsets only by default, so the file can be shared).")] = False,
+    with_text: Annotated[bool, typer.Option("--with-text", help="With --polnear or --realnews: keep article excerpts and names in the JSON (offsets only by default, so the file can be shared).")] = False,
     show_errors: Annotated[bool, typer.Option("--errors/--no-errors", help="List misses, false positives and wrong speakers.")] = True,
     time_budget: BudgetOpt = 10.0,
 ) -> None:
-    """Score the extractor: statement precision, recall, F1 and speaker accuracy (or PolNeAR's figures)."""
+    """Score the extractor: statement precision, recall, F1 and speaker accuracy (or PolNeAR's or realnews' figures)."""
     from stance.ingest import load_corpus
-    from stance.evaluate.extraction import evaluate_extraction, evaluate_polnear, polnear_summary, to_markdown
+    from stance.evaluate.extraction import (evaluate_extraction, evaluate_polnear, evaluate_realnews, polnear_summary,
+                                            to_markdown)
 
     if json_path is not None:
         check_output_file(json_path, "--json", "the report")
+    if polnear is not None and realnews is not None:
+        raise StanceError("--polnear and --realnews each name a whole evaluation set; give one of them")
+    if realnews is not None:
+        if paths or gold or manifest:
+            raise StanceError("--realnews reads the folder's own articles and statements; "
+                              "give no article paths, --gold or --manifest with it")
+        from stance.evaluate.realnews import summary
+
+        report = evaluate_realnews(realnews, split, json_path, with_text, budget_s=time_budget)
+        typer.echo(summary(report, limit=20 if show_errors else 0))
+        return
     if polnear is not None:
         if paths or gold or manifest:
             raise StanceError("--polnear reads the export's own articles and attributions; "

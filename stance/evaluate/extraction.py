@@ -177,6 +177,32 @@ def evaluate_polnear(directory: Path, split: str = "dev", json_path: Optional[Pa
     return report
 
 
+def evaluate_realnews(directory: Path, split: str = "dev", json_path: Optional[Path] = None, with_text: bool = False,
+                      budget_s: Optional[float] = None) -> dict:
+    """Run the extractor on one split of the realnews set and score it (see stance.evaluate.realnews).
+
+    Excerpts are cleaned as `stance extract` cleans them, with their dates; an excerpt over the time
+    budget counts as one with no statements and is listed under `skipped`.
+    """
+    from dataclasses import asdict
+
+    from stance.ingest.corpus import METADATA_FIELDS, make_article
+    from stance.evaluate.realnews import load_realnews, score_realnews, write_report
+    from stance.extract.timebudget import extract_within_budget
+
+    data = load_realnews(directory, split)
+    where = str(Path(directory) / "articles.jsonl")
+    articles = [make_article(a, row["text"], where, {k: row.get(k) for k in METADATA_FIELDS})
+                for a, row in data.articles.items()]
+    skipped: list[str] = []
+    predicted = [asdict(s) for _, statements in extract_within_budget(articles, skipped, budget_s) for s in statements]
+    report = score_realnews(predicted, data)
+    report["skipped"] = skipped
+    if json_path:
+        write_report(report, json_path, with_text)
+    return report
+
+
 def polnear_summary(report: dict, limit: int = 20) -> str:
     """The figures, then the first `limit` misses, false positives and wrong speakers with short excerpts."""
     def cut(text: Optional[str], size: int = 90) -> str:
