@@ -60,7 +60,7 @@ PREPOSITIONS = set(("in on at during after before via from with over through whi
                     "earlier later last this next also again repeatedly previously recently yesterday today "
                     "tonight ago week month year morning afternoon evening night").split()) | set(WEEKDAYS) | MONTHS
 # One filler that may sit between a speaker and a reporting verb ("Smith also said", "Smith on Monday
-# said"). Matched once at a time against a short tail (see _strip_fillers): a repeated group here,
+# said"). Matched once at a time against a short tail (see grammar.strip_fillers): a repeated group here,
 # as in `(?:\s+|filler)+$`, backtracks exponentially on a long run of spaces.
 FILLER = re.compile(r"\b(?:has|have|had|also|repeatedly|previously|later|earlier|then|once|again|"
                     r"officially|recently|publicly|privately|reportedly|just|already|would|will|did|does|only|"
