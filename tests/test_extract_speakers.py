@@ -89,8 +89,12 @@ def test_tag_shapes_after_a_quotation(registry, text, quote, speaker):
 
 def test_untagged_quote_takes_the_sentence_subject_not_a_name_after_a_preposition(registry):
     text = ("Odile Brandt spoke to the harbour board in May.\n\n"
-            "Brandt promised on Sunday at a Port Lenning rally to end “the wasteful ferry subsidy.”")
+            "Brandt campaigned on Sunday at a Port Lenning rally to end “the wasteful ferry subsidy.”")
     assert _speakers_of(registry, text)["the wasteful ferry subsidy."] == "Odile Brandt"
+    # with a verb of promising the report is the verb phrase, quoted words and all (a mixed statement)
+    promised = text.replace("campaigned", "promised")
+    assert _speakers_of(registry, promised) == {
+        "promised on Sunday at a Port Lenning rally to end “the wasteful ferry subsidy.”": "Odile Brandt"}
 
 
 def test_untagged_quote_prefers_a_named_person_to_a_headline_or_a_possessive(registry):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Callable, Optional
 
-from stance.extract.lexicon import (EVALUATIVE, FILLER, FILLER_TAIL, INFINITIVE_VERBS, MASK, MONTHS, NAME_RUN,
+from stance.extract.lexicon import (CHECK_BARE, EVALUATIVE, FILLER, FILLER_TAIL, INFINITIVE_VERBS, MASK, MONTHS, NAME_RUN,
                                     NEEDS_THAT, NP_WORDS, OBJECT_VERBS, PREPOSITIONS, PRONOUN_SUBJECTS,
                                     SENTENCE_STARTERS, TOKEN, VERBISH, WEEKDAYS)
 
@@ -124,6 +124,9 @@ def find_clause(sentence: str, position: int, verb: str) -> Optional[int]:
         if lower in PRONOUN_SUBJECTS and following and (following[0] in VERBISH or following[0].endswith("ed")
                                                           or (lower != "it" and following[0].endswith("s"))):
             return start
+        if state == "start" and len(lower) > 4 and lower.endswith("ly") and lower not in {"early", "only"}:
+            index += 1  # an adverb: "complained loudly that …"
+            continue
         if lower in PREPOSITIONS or word in ",;—–" or lower in {"the", "a", "an", "his", "her", "their"} and state == "pp":
             state = "pp"
             index += 1
@@ -136,8 +139,20 @@ def find_clause(sentence: str, position: int, verb: str) -> Optional[int]:
             continue
         if verb in NEEDS_THAT or verb in EVALUATIVE:
             return None
+        if verb in CHECK_BARE and not _finite_verb_ahead(tokens[index:index + 10]):
+            return None  # "reported the news": a noun phrase, not a clause
         return start  # a bare complement clause: "said NATO members were friends"
     return None
+
+
+def _finite_verb_ahead(tokens) -> bool:
+    """Whether a finite verb follows within the tokens, before a comma: the words are a clause."""
+    for word, _, _ in tokens:
+        if word in ",;—–":
+            return False
+        if word.lower() in VERBISH or word.lower().endswith("ed") and len(word) > 4:
+            return True
+    return False
 
 
 def first_mention(sentence: str, accept: Callable[[str], bool]) -> Optional[str]:

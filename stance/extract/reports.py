@@ -13,8 +13,9 @@ import re
 from dataclasses import dataclass
 from typing import Callable, NamedTuple, Optional
 
-from stance.extract.grammar import find_clause, lead_length, trailing_subject
-from stance.extract.lexicon import ACCORDING, EVALUATIVE, MASK, PARTICIPLE, TAG_REACH, VERB
+from stance.extract.grammar import find_clause, lead_length, strip_fillers, trailing_subject
+from stance.extract.lexicon import (ACCORDING, ACT_END, ACT_PARTICIPLE, ACT_VERB, ACT_VERBS, BARE_ACT_OBJECT, EVALUATIVE,
+                                    MASK, NOUN_LIKE_ACTS, OBJECT_FIRST_ACTS, PARTICIPLE, TAG_REACH, VERB)
 
 
 @dataclass
@@ -98,7 +99,7 @@ def evaluative(site: VerbSite, accept: Accept) -> Optional[list[Report]]:
         return None
     rest = site.sentence[site.end:]
     if MASK not in rest[:TAG_REACH]:
-        return []
+        return act_phrase(site, accept) or []  # "praised the plan for …": the verb phrase
     return [_report(site, (site.end, site.end + rest.rfind(MASK) + 1), "evaluative")]
 
 
@@ -121,10 +122,42 @@ def relative_clause(site: VerbSite, accept: Accept) -> Optional[list[Report]]:
     return None
 
 
+# After a trailing tag's verb: its circumstances ("said in a statement on Tuesday", "told lawmakers",
+# "said Wednesday, as …"), never a clause of its own.
+_TAG_TAIL = re.compile(r"(?:\s+(?:in|on|at|during|to|after|before|while|from|with|via|last|this|earlier|later|late|"
+                       r"early|yesterday|today|tonight|reporters|journalists|lawmakers|\w+day)\b"
+                       r"[^,;.!?]{0,100}?)?\s*(?:[,;.!?]|$)")
+_TOLD_WHOM = re.compile(r"\s+(?:the\s+)?(?:[A-Z][\w’'-]*\s*){1,4}")
+_NO_CLAUSE_OPENING = re.compile(r"\s*(?:asked|speaking|regarding|attending|ahead|since|while|after|before|following|"
+                                r"in|on|at|during|with|from|by|for|despite|amid|when|as|\w+ing)\b", re.IGNORECASE)
+
+
+def _tag_tail(site: VerbSite) -> bool:
+    """Whether the verb ends a speaker tag: nothing after it but circumstances up to a comma or stop
+    ("said in a statement on Tuesday", "told Jane Doe in their first meeting")."""
+    rest = site.sentence[site.end:]
+    whom = _TOLD_WHOM.match(rest) if site.verb in ("told", "tells") else None
+    tail = _TAG_TAIL.match(rest, whom.end() if whom else 0)
+    return bool(tail) and not re.search(r"\b(?:that|whether|if|how|why|what|when)\b", tail.group(0))
+
+
+def _reported_clause(text: str) -> bool:
+    """Whether the words before a trailing tag can be what was said: five words or more, not an opening
+    phrase ("In his televised speech, X said …")."""
+    return len(text.split()) >= 5 and not _NO_CLAUSE_OPENING.match(text)
+
+
 def trailing_tag(site: VerbSite, accept: Accept) -> Optional[list[Report]]:
-    """`Those efforts prompted more spending, he said, but …`: the clause before the tag."""
-    if not (_ends_at_verb(site) and site.subject is not None and re.search(r",\s*\S", site.left)):
+    """`Those efforts prompted more spending, he said, but …`, `The plan works, the minister said in a
+    statement on Tuesday.`: the clause before the tag."""
+    if site.subject is None or not re.search(r",\s*\S", site.left):
         return None
+    if not _ends_at_verb(site):
+        clause = (lead_length(site.sentence), site.left.rstrip().rfind(","))
+        if not (_tag_tail(site) and re.search(r",\s*" + re.escape(site.subject) + r"\s*$", strip_fillers(site.left))
+                and _reported_clause(site.sentence[clause[0]:clause[1]])):
+            return None
+        return [Report(site.subject, site.start, clause, False, site.subject_start, "trailing_tag")]
     tag_start = site.left.rstrip().rfind(",")
     clause_end = len(site.sentence)
     rest = site.sentence[site.end:].lstrip(" ,")
@@ -138,12 +171,48 @@ def content_clause(site: VerbSite, accept: Accept) -> Optional[list[Report]]:
     """`X said (that) …`, `X told reporters he would …`, `X questioned whether …`, `X pledged to …`."""
     clause_start = find_clause(site.sentence, site.end, site.verb)
     if clause_start is None:
-        return []
+        return None
     return [_report(site, (clause_start, len(site.sentence)), "content_clause")]
 
 
+MIN_ACT_WORDS = 4  # "praised the plan": a verb phrase shorter than this carries no content
+
+
+_SUBORDINATE = re.compile(r"\s*(?:after|when|before|as|while|since|once|although|though|because|if|until)\b", re.IGNORECASE)
+
+
+def act_phrase(site: VerbSite, accept: Accept) -> Optional[list[Report]]:
+    """`X expressed approval of …`, `X praised Y for …`, `X called for …`, `X urged Y to …`: a report
+    whose content is the verb phrase itself; it runs from the verb to the end of the phrase."""
+    if site.subject is None and not site.coordinated:
+        return None
+    if site.verb not in ACT_VERBS and not ACT_VERB.fullmatch(site.verb):
+        return None
+    if site.subject is None and not site.verb.endswith(("ed", "sought")) or site.verb in NOUN_LIKE_ACTS and (
+            site.subject is None or site.subject.endswith(("'s", "’s", "'", "’"))):
+        return None  # "Trump's demands and …": a noun, not a verb
+    if re.match(r"\s+to\b", site.sentence[site.end:]) and site.verb in {"opposed", "agreed", "objected"} \
+            and site.subject and not site.subject.islower() and site.left.rstrip().endswith(site.subject) \
+            and len(site.subject.split()) == 1 and site.subject.endswith("s"):
+        return None  # "Okinawans opposed to the move …": an adjective
+    rest = site.sentence[site.end:]
+    if re.match(r"\s+by\b", rest) or site.verb in OBJECT_FIRST_ACTS and re.match(r"\s+(?:of|for|as)\b", rest):
+        return None  # a passive: "Putin accused of war crimes"
+    end = ACT_END.search(rest)
+    if re.search(r"\bwho\s*$", strip_fillers(site.left)) or _SUBORDINATE.match(site.left) and "," not in site.left:
+        # inside a relative or an opening subordinate clause ("After Doe criticised the toll, …"): it ends at its comma
+        end = re.search(r",|" + ACT_END.pattern, rest)
+    phrase_end = site.end + (end.start() if end else len(rest.rstrip()))
+    phrase = site.sentence[site.start:phrase_end]
+    if len(phrase.split()) < MIN_ACT_WORDS or BARE_ACT_OBJECT.match(site.sentence[site.end:phrase_end]):
+        return None
+    return [_report(site, (site.start, phrase_end), "act_phrase")]
+
+
 VERB_RULES: list[VerbRule] = [not_a_report, as_tag, inverted_tag, unaccepted_subject, evaluative,
-                              introduces_quotation, relative_clause, trailing_tag, content_clause]
+                              introduces_quotation, relative_clause, trailing_tag, content_clause, act_phrase]
+# Verbs of acts only (not in the reporting-verb list): a subject that can speak, then the verb phrase.
+ACT_RULES: list[VerbRule] = [not_a_report, unaccepted_subject, act_phrase]
 
 
 def verb_site(sentence: str, match: re.Match) -> VerbSite:
@@ -153,10 +222,30 @@ def verb_site(sentence: str, match: re.Match) -> VerbSite:
     coordinated = bool(re.search(r"\b(?:and|but)\s+(?:also\s+)?$", left))
     as_clause = re.search(r",\s*as\s+$", left) or re.search(r"\bas\s+$", left) \
         and re.search(r",\s*as\s+\S+(?:\s+\S+){0,3}\s*$", left)
-    subject = None if coordinated or as_clause else trailing_subject(left)
+    subject = None if coordinated or as_clause else trailing_subject(left) or relative_subject(left)
     subject_start = left.rfind(subject) if subject else v_start
     return VerbSite(sentence, re.sub(r"\s+", " ", match.group(1).lower()), v_start, v_end, left, coordinated,
                     subject, subject_start)
+
+
+_RELATIVE = re.compile(r"(.*?\S)\s*[,—–-]?\s+who\s*$")
+
+
+def relative_subject(left: str) -> Optional[str]:
+    """The person a relative clause is about: "Trump, who has long praised …" gives Trump."""
+    match = _RELATIVE.fullmatch(strip_fillers(left))
+    return trailing_subject(match.group(1).rstrip(" ,—–-")) if match else None
+
+
+def act_participles(sentence: str, accept: Accept) -> list[Report]:
+    """`…, expressing support for …`, `… and threatening to …`: an act with no subject of its own."""
+    reports = []
+    for match in ACT_PARTICIPLE.finditer(sentence):
+        end = ACT_END.search(sentence, match.end())
+        phrase_end = end.start() if end else len(sentence.rstrip())
+        if len(sentence[match.start(1):phrase_end].split()) >= MIN_ACT_WORDS:
+            reports.append(Report(None, match.start(1), (match.start(1), phrase_end), construction="act_participle"))
+    return reports
 
 
 def participle_reports(sentence: str, accept: Accept) -> list[Report]:
@@ -185,22 +274,32 @@ def according_to(sentence: str, accept: Accept) -> list[Report]:
     return reports
 
 
-SENTENCE_RULES: list[Callable[[str, Accept], list[Report]]] = [participle_reports, according_to]
+SENTENCE_RULES: list[Callable[[str, Accept], list[Report]]] = [participle_reports, act_participles, according_to]
 
 
 def find_reports(sentence: str, accept: Accept) -> list[Report]:
     """Every reporting construction in a (masked) sentence, with clause spans."""
     reports: list[Report] = []
+    claimed = set()
     for match in VERB.finditer(sentence):
-        site = verb_site(sentence, match)
-        for rule in VERB_RULES:
-            found = rule(site, accept)
-            if found is not None:
-                reports += found
-                break
+        if _apply(VERB_RULES, verb_site(sentence, match), accept, reports):
+            claimed.add(match.start())
+    for match in ACT_VERB.finditer(sentence):
+        if match.start() not in claimed:
+            _apply(ACT_RULES, verb_site(sentence, match), accept, reports)
     for sentence_rule in SENTENCE_RULES:
         reports += sentence_rule(sentence, accept)
     return clip_clauses(sentence, reports)
+
+
+def _apply(rules: list[VerbRule], site: VerbSite, accept: Accept, reports: list[Report]) -> bool:
+    """Try the rules in order; the first that claims the verb adds its reports. Whether one claimed it."""
+    for rule in rules:
+        found = rule(site, accept)
+        if found is not None:
+            reports += found
+            return True
+    return False
 
 
 def clip_clauses(sentence: str, reports: list[Report]) -> list[Report]:
