@@ -187,7 +187,7 @@ def test_full_name_with_title_resolves_to_canonical(extract):
 
 def test_registry_alias_resolves_to_canonical(extract):
     statements = extract("Zelenskiy said the grain corridor would stay open through the winter.")
-    assert only(statements).speaker == "Volodymyr Zelensky"
+    assert only(statements).speaker == "Volodymyr Zelenskyy"
 
 
 def test_honorific_surname_takes_fullest_form_in_article(extract):

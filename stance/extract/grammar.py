@@ -155,9 +155,17 @@ def _finite_verb_ahead(tokens) -> bool:
     return False
 
 
-def first_mention(sentence: str, accept: Callable[[str], bool]) -> Optional[str]:
-    """The first speaker-like mention in a sentence (for participle clauses)."""
+_AFTER_PREPOSITION = re.compile(r"\b(?:in|at|by|to|from|of|for|with|on|about|against|over|into|than|like|via|"
+                                r"during|under|between|among|toward|towards|after|before|near|across)\s+(?:the\s+)?$",
+                                re.IGNORECASE)
+
+
+def first_mention(sentence: str, accept: Callable[[str], bool], subjects_only: bool = False) -> Optional[str]:
+    """The first speaker-like mention in a sentence (for participle clauses); with `subjects_only`, none
+    that follows a preposition ("in Brussels", "by Ukraine")."""
     for match in re.finditer(r"\b(?:he|she)\b|" + NAME_RUN.pattern, sentence):
+        if subjects_only and _AFTER_PREPOSITION.search(sentence[max(0, match.start() - 20):match.start()]):
+            continue
         words = match.group(0).split()
         while words and words[0].lower() in SENTENCE_STARTERS | set(WEEKDAYS) | MONTHS:
             words.pop(0)

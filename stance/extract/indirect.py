@@ -33,11 +33,19 @@ def _mention(report: Report, prior: Optional[Found], in_sentence: list[Found], b
     if report.coordinated:
         if prior is not None:
             return prior.mention, prior
-        mention = first_mention(body, speakers.is_speaker) or ""
+        mention = sentence_subject(body, speakers)
         return (mention, None) if mention else None
     if in_sentence:
         return in_sentence[0].mention, in_sentence[0]
-    return first_mention(body, speakers.is_speaker) or "", None
+    return sentence_subject(body, speakers), None
+
+
+def sentence_subject(body: str, speakers) -> str:
+    """The speaker a report with no subject of its own shares: the first person the sentence names outside
+    a prepositional phrase, else the first such speaker ("At a meeting in Brussels, Macron responded …,
+    saying …" is Macron's)."""
+    return (first_mention(body, speakers.is_person, subjects_only=True)
+            or first_mention(body, speakers.is_speaker, subjects_only=True) or "")
 
 
 def _kind_and_clause(text: str, clause: tuple[int, int]) -> tuple[str, tuple[int, int]]:
