@@ -4,7 +4,8 @@ The steps, in order: quotations with a speaker tag before or after them give dir
 (`stance.extract.quotes`); a speaker, a reporting verb and a content clause give indirect ones, mixed when
 the clause carries a quoted fragment (`stance.extract.indirect`, whose constructions are in
 `stance.extract.reports`); quotations with no tag of their own take their speaker from the context
-(`stance.extract.untagged`); speakers are resolved in reading order (`stance.extract.resolve`).
+(`stance.extract.untagged`); speakers are resolved in reading order (`stance.extract.resolve`), then
+re-ranked among the candidates the article offers by the learned speaker step (`stance.extract.attribution`).
 Nothing here is keyed to particular articles.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 from typing import Iterable, Optional
 
+from stance.extract.attribution import SpeakerModel, attribute, load_model
 from stance.extract.dates import finish, utterance_date
 from stance.extract.grammar import mask_spans
 from stance.extract.indirect import indirect_statements
@@ -28,11 +30,18 @@ __all__ = ["Extractor", "extract_statements", "finish", "sentence_context", "utt
 class Extractor:
     """Finds statements in articles; reusable across articles."""
 
-    def __init__(self, registry: Optional[ActorRegistry] = None):
+    def __init__(self, registry: Optional[ActorRegistry] = None, speaker_model: Optional[SpeakerModel] | str = "default"):
+        """`speaker_model`: the learned speaker step ("default": the shipped one; None: the rules alone)."""
         self.registry = registry or load_registry()
+        self.speaker_model = load_model() if speaker_model == "default" else speaker_model
 
     def extract(self, article: Article) -> list[Statement]:
         """All attributed statements of one article, in text order."""
+        return self.extract_with_candidates(article, None)
+
+    def extract_with_candidates(self, article: Article, keep: Optional[list]) -> list[Statement]:
+        """The statements of one article; `keep` (when a list) collects each statement as the rules
+        resolved it with its speaker candidates, for fitting the speaker step."""
         text = article.text
         speakers = ArticleSpeakers(self.registry, text, article.date)
 
@@ -50,7 +59,10 @@ class Extractor:
         found = drop_overlaps(found)
         found += untagged_quotes(article, text, quotes, sentences, paras, found, speakers)
         found.sort(key=lambda f: f.statement.start)
-        return [f.statement for f in resolve_in_order(drop_overlaps(found), speakers, text)]
+        found = resolve_in_order(drop_overlaps(found), speakers, text)
+        if self.speaker_model is not None or keep is not None:
+            found = attribute(found, text, speakers, sentences, paras, self.speaker_model, keep)
+        return [f.statement for f in found]
 
 
 def extract_statements(articles: Iterable[Article], registry: Optional[ActorRegistry] = None) -> Iterable[Statement]:

@@ -336,11 +336,13 @@ class ArticleSpeakers:
             return UNKNOWN
         if phrase in PRONOUNS:
             return nearby_person or self.last_speaker or UNKNOWN
+        if _all_capitals(mention) and phrase not in self.registry.outlets and phrase not in self.registry.aliases:
+            return UNKNOWN  # a dateline or a headline in capitals ("WASHINGTON —"), not a name
         phrase, mention = _without_dateline(phrase, mention)
         if phrase in self.registry.aliases:
             return self.registry.aliases[phrase]
-        if phrase in self.registry.places or _all_capitals(mention) and phrase not in self.registry.outlets:
-            return UNKNOWN  # a place never speaks; nor a dateline or headline in capitals ("WASHINGTON —")
+        if phrase in self.registry.places:
+            return UNKNOWN  # a place never speaks
         if phrase in self.registry.outlets:
             return self.registry.outlets[phrase]
         if phrase in OUTLET_NOUNS:  # "the newspaper reported": the one outlet the article names
