@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
@@ -60,6 +61,7 @@ _HONORIFIC = re.compile(r"^(?:mr|mrs|ms|dr|sir)\.?\s+", re.IGNORECASE)
 _LEADING = re.compile(r"^(?:the|a|an|former|then|also)\s+", re.IGNORECASE)
 
 
+@lru_cache(maxsize=65536)  # called for every name run of every article: most repeat
 def normalise_phrase(text: str) -> str:
     """Lower-case, unify apostrophes and spacing, drop a leading article."""
     text = text.replace("’", "'").replace("‘", "'").replace(".", "")
