@@ -187,7 +187,7 @@ def test_full_name_with_title_resolves_to_canonical(extract):
 
 def test_registry_alias_resolves_to_canonical(extract):
     statements = extract("Zelenskiy said the grain corridor would stay open through the winter.")
-    assert only(statements).speaker == "Volodymyr Zelensky"
+    assert only(statements).speaker == "Volodymyr Zelenskyy"
 
 
 def test_honorific_surname_takes_fullest_form_in_article(extract):
@@ -330,9 +330,11 @@ def test_seed_extraction_figures_stay_above_the_bars(tmp_path, monkeypatch):
     # every labelled statement is scored (none dropped for a missing article or text)
     labelled = (ROOT / "seeds" / "labels.jsonl").read_text(encoding="utf-8").splitlines()
     assert overall["gold"] == len([line for line in labelled if line.strip()])
-    # floors at the figures measured now (73 of 89 found, all 73 right, 70 of 73 speakers right; the report
+    # floors at the figures measured now (79 of 89 found, all 79 right, 74 of 79 speakers right; the report
     # rounds to 4 places): the rules were written on these articles, so any loss here is a regression;
-    # raise them as the extractor improves
-    assert overall["recall"] >= round(73 / 89, 4), overall
+    # raise them as the extractor improves. (Before the indirect constructions and the learned speaker
+    # step: 73 found, 70 speakers right. The speaker step, chosen on the train splits of real news, gives
+    # 74 of 79 here where the rules alone give 76 of 79.)
+    assert overall["recall"] >= round(79 / 89, 4), overall
     assert overall["precision"] == 1.0, overall
-    assert overall["speaker_accuracy"] >= round(70 / 73, 4), overall
+    assert overall["speaker_accuracy"] >= round(74 / 79, 4), overall

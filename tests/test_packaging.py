@@ -89,6 +89,8 @@ def test_wheel_holds_real_files_equal_to_the_checkout(tmp_path):
             member = f"stance/resources/{path.relative_to(ROOT).as_posix()}"
             assert member in names, member
             assert archive.read(member) == path.read_bytes(), member
+        member = "stance/extract/speaker_model.json"  # the fitted speaker step ships with the code
+        assert member in names and archive.read(member) == (ROOT / member).read_bytes()
     # code that reads a PolNeAR export from a path is fine; its data must never ship
     assert not [n for n in names if "models/" in n or ("polnear" in n.lower() and "resources/" in n)]
 

@@ -174,8 +174,10 @@ def score_realnews(predictions: Iterable[dict], data: RealNews) -> dict:
         "month_n": len(months), "month_accuracy": round(sum(months) / max(1, len(months)), 3),
         "date_n": len(dates), "date_accuracy": round(sum(dates) / max(1, len(dates)), 3),
         "speaker_unknown": sum(1 for _, p in matched if str(p.get("speaker", "unknown")) == "unknown"),
+        # over the statements given a speaker: `unknown` claims nobody (its confidence is 0)
         "speaker_calibration": calibration((float(p.get("speaker_confidence", 1.0)), ok)
-                                           for (_, p), ok in zip(matched, speaker_ok)),
+                                           for (_, p), ok in zip(matched, speaker_ok)
+                                           if str(p.get("speaker", "unknown")) != "unknown"),
     }
     report.update(_error_lists(pairs, speaker_ok, predicted, hit, data))
     return report
@@ -234,7 +236,8 @@ def summary(report: dict, limit: int = 20) -> str:
         f"{r['speaker_unknown']} unknown)",
         f"month accuracy       {r['month_accuracy']:.3f}  (of {r['month_n']} matched with a gold month); "
         f"date at gold precision {r['date_accuracy']:.3f} (of {r['date_n']})",
-        f"speaker confidence   ECE {r['speaker_calibration']['ece']:.3f} over {r['speaker_calibration']['n']} matched",
+        f"speaker confidence   ECE {r['speaker_calibration']['ece']:.3f} over the {r['speaker_calibration']['n']} matched "
+        "with a speaker",
     ]
     lines += [f"skipped {reason}" for reason in r.get("skipped", [])]
 

@@ -1,9 +1,14 @@
 """Extraction: attributed statements (direct, indirect, mixed) with their speakers resolved to actors.
 
-`grammar` finds reporting constructions, `tags` and `untagged` the quotations' speakers, `speakers` the
-actor registry and each article's mentions, `spans` statement boundaries; `extractor` puts them together.
+`quotes` finds quotations and their speaker tags (`quotetags`), `indirect` reported speech (its
+constructions in `reports`), `untagged` the speakers of quotations with no tag, `speakers` the actor registry
+and each article's mentions, `resolve` the speakers in reading order, `spans` statement boundaries, `dates`
+utterance dates; `extractor` puts them together, `timebudget` bounds each article's time, `run` writes a
+corpus's statements.
 """
 
-from stance.extract.extractor import Extractor, extract_articles, finish
+from stance.extract.dates import finish
+from stance.extract.extractor import Extractor, extract_statements
+from stance.extract.run import extract_articles
 
-__all__ = ["Extractor", "extract_articles", "finish"]
+__all__ = ["Extractor", "extract_articles", "extract_statements", "finish"]

@@ -25,7 +25,8 @@ _BARE = ("said says say told tells added adds stated states wrote writes warned 
          "acknowledged acknowledges admitted admits affirmed affirms reaffirmed reaffirms promised promises "
          "vowed vows pledged pledges questioned questions doubted doubts announced announces confirmed "
          "confirms denied denies indicated indicates signalled signaled signals hinted hints urged urges "
-         "threatened threatens asked asks").split()
+         "threatened threatens asked asks reported reports clarified clarifies iterated implied implies "
+         "warn argue insist contend caution predict stress claim").split()
 REPORT_VERBS = set(_BARE) | QUOTE_VERBS | {"cast doubt", "casts doubt", "expressed doubt", "expressed doubts", "expressed concern",
                              "expressed confidence", "raised doubts"}
 # Forms that are also common nouns or need "that" to be a report.
@@ -36,6 +37,8 @@ NEEDS_THAT = {"mused", "muses", "states", "claims", "notes", "questions", "doubt
               "cast doubt", "casts doubt", "expressed doubt", "expressed doubts", "expressed concern",
               "expressed confidence", "raised doubts", "affirmed", "affirms", "reaffirmed", "reaffirms",
               "explained", "explains", "urged", "urges", "asked", "asks"} | (QUOTE_VERBS - set(_BARE))
+# Verbs whose bare complement is as often a noun phrase as a clause: a clause needs a finite verb.
+CHECK_BARE = {"reported", "reports", "implied", "implies", "iterated", "clarified", "clarifies"}
 OBJECT_VERBS = {"told", "tells", "assured", "assures", "warned", "warns", "reminded", "reminds", "informed",
                 "informs", "urged", "urges", "promised", "promises"}
 INFINITIVE_VERBS = {"pledged", "pledges", "vowed", "vows", "promised", "promises", "threatened", "threatens"}
@@ -48,7 +51,8 @@ EVALUATIVE = {"called", "calls", "slammed", "slams", "described", "describes", "
 
 _verb_alternatives = sorted(REPORT_VERBS | EVALUATIVE | {"quoted"}, key=len, reverse=True)
 VERB = re.compile(r"\b(" + "|".join(re.escape(v).replace(r"\ ", r"\s+") for v in _verb_alternatives) + r")\b")
-PARTICIPLE = re.compile(r"(?:(?<=,)|(?<=^)|(?<=\bby)|(?<=\bwhile)|(?<=\balso))\s*\b(" + "|".join(PARTICIPLES) + r")\b", re.IGNORECASE)
+PARTICIPLE = re.compile(r"(?:(?<=,)|(?<=^)|(?<=\bby)|(?<=\bwhile)|(?<=\balso)|(?<=\band))\s*\b(" + "|".join(PARTICIPLES) + r")\b",
+                        re.IGNORECASE)
 ACCORDING = re.compile(r"\b[Aa]ccording to\s+([^,.;]+)")
 
 PRONOUN_SUBJECTS = {"he", "she", "they", "we", "i", "it", "you", "there", "washington", "this"}
@@ -60,7 +64,7 @@ PREPOSITIONS = set(("in on at during after before via from with over through whi
                     "earlier later last this next also again repeatedly previously recently yesterday today "
                     "tonight ago week month year morning afternoon evening night").split()) | set(WEEKDAYS) | MONTHS
 # One filler that may sit between a speaker and a reporting verb ("Smith also said", "Smith on Monday
-# said"). Matched once at a time against a short tail (see _strip_fillers): a repeated group here,
+# said"). Matched once at a time against a short tail (see grammar.strip_fillers): a repeated group here,
 # as in `(?:\s+|filler)+$`, backtracks exponentially on a long run of spaces.
 FILLER = re.compile(r"\b(?:has|have|had|also|repeatedly|previously|later|earlier|then|once|again|"
                     r"officially|recently|publicly|privately|reportedly|just|already|would|will|did|does|only|"
@@ -80,7 +84,9 @@ NP_WORDS = set(("of the a an for and spokesperson spokesman spokeswoman spokespe
                 "president prime minister secretary general chief chancellor leader head ambassador envoy "
                 "expert analyst adviser advisor embassy ministry department government office campaign "
                 "administration pick nominee foreign defence defense policy top senior former vice deputy "
-                "state treasury commander").split())
+                "state treasury commander diplomat diplomats newspaper paper agency broadcaster bloc bloc's "
+                "aide aides lawmaker lawmakers source sources expert experts analysts critics ministers "
+                "minister's officials' leaders reports media").split())
 
 CAPTION = re.compile(r"\b(?:Photograph|Photo|Image|Picture|Illustration|Credit)s?\s*:|\((?:photo|image|picture)\b[^)]{0,200}\)"
                      r"|Getty Images|/(?:AP|AFP|Reuters|EPA|Bloomberg)\b", re.IGNORECASE)
@@ -89,3 +95,53 @@ NON_COMMENT = re.compile(r"did not (?:immediately )?(?:respond|reply|return|comm
                          r"did not directly answer|refused to comment", re.IGNORECASE)
 NAME_RUN = re.compile(r"\b[A-Z][\w’'.-]*(?:\s+(?:[A-Z][\w’'.-]*|of|the|von|van|der|de|bin|al)){0,5}")
 TOKEN = re.compile(MASK + r"+|[\w’'.-]+|[,;:—–]")
+
+# Reports whose content is the verb phrase itself: a noun phrase or an infinitive after a verb of saying
+# or judging ("expressed approval of …", "praised X for …", "called for …", "urged X to …"). The statement
+# runs from the verb. Forms are past tense and third person; each alternative is matched as whole words.
+_ACT = ("expressed expresses voiced voices praised praises lauded lauds hailed hails commended commends "
+        "criticized criticised criticizes criticises condemned condemns decried decries lamented laments "
+        "lambasted lambastes blasted blasts chided chides scolded scolds berated berates rebuked rebukes "
+        "castigated castigates excoriated excoriates accused accuses blamed blames lectured lectures "
+        "urged urges demanded demands proposed proposes recommended recommends requested requests "
+        "reaffirmed reaffirms affirmed affirms reiterated reiterates underlined underlines underscored "
+        "underscores highlighted highlights welcomed welcomes rejected rejects dismissed dismisses "
+        "denied denies refused refuses agreed agrees offered offers floated floats defended defends "
+        "endorsed endorses advocated advocates threatened threatens pledged pledges vowed vows promised "
+        "promises questioned questions acknowledged acknowledges conveyed conveys recommitted recommits "
+        "critiqued critiques rebuffed rebuffs objected objects opposed opposes warned warns "
+        "assured assures reassured reassures").split()
+_ACT_PHRASES = ("called for|calls for|called on|calls on|pressed for|presses for|pushed for|pushes for|pleaded for|"
+                "appealed for|argued for|argues for|spoke of|spoke about|speaks of|talked about|talks about|"
+                "complained about|complained of|cast doubt on|casts doubt on|raised doubts about|raised concerns about|"
+                "raised the prospect of|raised the possibility of|raised the threat of|took aim at|takes aim at|"
+                "hit out at|hits out at|insisted on|insists on|pointed to|points to|made the case for|"
+                "made a case for|made an impassioned case for|made a strong case for|went so far as to")
+ACT_VERBS = set(_ACT)
+ACT_VERB = re.compile(r"\b(" + _ACT_PHRASES.replace(" ", r"\s+") + "|" + "|".join(sorted(_ACT, key=len, reverse=True))
+                      + r")\b")
+# Participles of the same acts, after a comma or "and" ("…, expressing support for …").
+ACT_PARTICIPLES = ("expressing voicing praising lauding hailing criticizing criticising condemning decrying lamenting "
+                   "lambasting blasting chiding accusing blaming urging demanding proposing reaffirming affirming "
+                   "reiterating restating underlining highlighting welcoming rejecting dismissing denying refusing "
+                   "threatening pledging vowing promising").split() + [
+    r"calling\s+(?:for|on)", r"pressing\s+for", r"pushing\s+for", r"pointing\s+to", r"insisting\s+on",
+    r"complaining\s+(?:about|of)", r"taking\s+\w+\s+to\s+task"]
+ACT_PARTICIPLE = re.compile(r"(?:(?<=,)|(?<=\band)|(?<=^))\s*\b(" + "|".join(ACT_PARTICIPLES) + r")\b")
+# Where a verb-phrase report ends before the sentence does: a relative clause, a narrator's participle
+# ("…, raising concerns"), or a contrast or circumstance added by the writer.
+ACT_END = re.compile(r",\s*(?:which|who|whom|where|raising|prompting|sparking|drawing|triggering|fueling|fuelling|"
+                     r"a\s+move|a\s+day|days|weeks|months|even\s+as|as|after|before|while|despite|amid|but)\b"
+                     r"|,?\s*(?:stating|saying|adding|writing|telling|noting|declaring)\b"
+                     r"|\s(?:despite|amid|even\s+as|when|because)\s|\s[—–]\s|[,:]\s*" + MASK)
+# Objects that make an act no statement: bare acts with no content ("thanked the crowd", "declined to comment").
+BARE_ACT_OBJECT = re.compile(r"\s*(?:to\s+comment|comment|the\s+(?:comments?|remarks?|report|reports|claims?|idea|notion)"
+                             r"|it|them|this|that)\s*[.,;]?\s*$|\s*to\s+(?!be\b)[a-z]+\s+(?:the|a|an)\s+move\b")
+# After a subject of this kind the -s form is a noun ("Trump's demands", "and questions surrounding …").
+# "Putin accused of war crimes", "praised for": these verbs take their object first; "of"/"for"/"by"
+# right after them is a passive, and the subject is the one accused or praised, not a speaker.
+OBJECT_FIRST_ACTS = {"accused", "blamed", "criticized", "criticised", "praised", "lauded", "hailed", "commended",
+                     "condemned", "chided", "scolded", "lambasted", "blasted", "berated", "rebuked", "castigated",
+                     "excoriated", "lectured", "urged", "welcomed", "dismissed", "rejected", "questioned"}
+NOUN_LIKE_ACTS = {"demands", "questions", "offers", "requests", "proposes", "threatens", "pledges", "vows",
+                  "promises", "floats", "objects", "rejects", "welcomes", "defends", "denies", "seeks"}

@@ -49,7 +49,7 @@ def _blocks(text: str) -> list[tuple[int, int]]:
 def sentence_context(text: str, start: int, end: int) -> str:
     """The sentence(s) of `text` that contain the span [start, end)."""
     all_spans = sentence_spans(text)
-    index = max(0, bisect_right(_starts(text), start) - 1)
+    index = max(0, bisect_right(sentence_starts(text), start) - 1)
     spans = []
     while index < len(all_spans) and all_spans[index][0] < end:
         if all_spans[index][1] > start:
@@ -61,7 +61,7 @@ def sentence_context(text: str, start: int, end: int) -> str:
 
 
 @lru_cache(maxsize=8)
-def _starts(text: str) -> list[int]:
+def sentence_starts(text: str) -> list[int]:
     return [s[0] for s in sentence_spans(text)]
 
 
@@ -103,18 +103,18 @@ class SpanList(list):
         self.starts = [span[0] for span in self]
 
 
-def _span_at(spans: SpanList, position) -> Optional[int]:
+def span_at(spans: SpanList, position) -> Optional[int]:
     """Index of the span that contains position, or None."""
     index = bisect_right(spans.starts, position) - 1
     return index if index >= 0 and spans[index][0] <= position < spans[index][1] else None
 
 
-def _sentence_at(sentences: SpanList, position) -> tuple[int, int]:
+def sentence_at(sentences: SpanList, position) -> tuple[int, int]:
     index = bisect_right(sentences.starts, position) - 1
     return sentences[index] if index >= 0 else (position, position)
 
 
-def _sentence_end_after(sentences: SpanList, position) -> int:
+def sentence_end_after(sentences: SpanList, position) -> int:
     index = bisect_right(sentences.starts, position) - 1
     if index >= 0 and sentences[index][0] <= position <= sentences[index][1]:
         return sentences[index][1]
@@ -125,7 +125,7 @@ def _overlaps_any(span, spans) -> bool:
     return any(span[0] < b and a < span[1] and (min(span[1], b) - max(span[0], a)) > 0.5 * (span[1] - span[0]) for a, b in spans)
 
 
-class _SpanSet:
+class SpanSet:
     """Spans added in any order, queried for overlap without scanning them all."""
 
     def __init__(self, spans=()):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
@@ -60,6 +61,7 @@ _HONORIFIC = re.compile(r"^(?:mr|mrs|ms|dr|sir)\.?\s+", re.IGNORECASE)
 _LEADING = re.compile(r"^(?:the|a|an|former|then|also)\s+", re.IGNORECASE)
 
 
+@lru_cache(maxsize=65536)  # called for every name run of every article: most repeat
 def normalise_phrase(text: str) -> str:
     """Lower-case, unify apostrophes and spacing, drop a leading article."""
     text = text.replace("’", "'").replace("‘", "'").replace(".", "")
@@ -86,6 +88,9 @@ class ActorRegistry:
     role_phrases: dict[str, str] = field(default_factory=dict)  # normalised phrase -> role
     role_holders: dict[str, list[RoleSpan]] = field(default_factory=dict)
     bodies: dict[str, str] = field(default_factory=dict)  # normalised phrase -> canonical body
+    outlets: dict[str, str] = field(default_factory=dict)  # normalised name -> canonical outlet
+    places: set[str] = field(default_factory=set)  # normalised names of places that never speak
+    countries: dict[str, str] = field(default_factory=dict)  # normalised name, demonym or capital -> country
 
     def holder(self, role: str, date: Optional[str], named: frozenset = frozenset()) -> Optional[str]:
         """Who held `role` on `date` (YYYY[-MM[-DD]]); None if unknown or ambiguous.
@@ -110,8 +115,9 @@ def load_registry(path: Path = DEFAULT_ACTORS) -> ActorRegistry:
     """Load and validate the actor registry YAML."""
     data = load_yaml(path) or {}
     where = str(path)
-    if not isinstance(data, dict) or set(data) - {"actors", "roles", "bodies"}:
-        raise StanceError(f"{where}: expected top-level keys actors, roles, bodies; found {sorted(data) if isinstance(data, dict) else type(data).__name__}")
+    if not isinstance(data, dict) or set(data) - set(REGISTRY_KEYS):
+        raise StanceError(f"{where}: expected top-level keys {', '.join(REGISTRY_KEYS)}; "
+                          f"found {sorted(data) if isinstance(data, dict) else type(data).__name__}")
     registry = ActorRegistry()
     for index, actor in enumerate(data.get("actors") or [], start=1):
         if not isinstance(actor, dict) or not actor.get("name") or set(actor) - {"name", "aliases", "roles"}:
@@ -130,7 +136,92 @@ def load_registry(path: Path = DEFAULT_ACTORS) -> ActorRegistry:
     for body, phrases in (data.get("bodies") or {}).items():
         for phrase in [body, *(phrases or [])]:
             registry.bodies[normalise_phrase(str(phrase))] = str(body)
+    _load_countries(registry, data.get("countries") or {}, where)
+    for outlet, names in (data.get("outlets") or {}).items():
+        for name in [outlet, *(names or [])]:
+            registry.outlets[normalise_phrase(str(name))] = str(outlet)
+    registry.places.update(normalise_phrase(str(place)) for place in data.get("places") or [])
     return registry
+
+
+REGISTRY_KEYS = ("actors", "roles", "bodies", "countries", "outlets", "places")
+_MINISTRIES = {"Ministry of Foreign Affairs": ["foreign ministry", "ministry of foreign affairs", "foreign affairs ministry",
+                                              "foreign office"],
+               "Ministry of Defense": ["defense ministry", "defence ministry", "ministry of defense", "ministry of defence"]}
+
+
+def _load_countries(registry: ActorRegistry, countries: dict, where: str) -> None:
+    """A country's names, demonyms and capitals: as a speaker, its government; its ministries by name."""
+    if not isinstance(countries, dict):
+        raise StanceError(f"{where}: 'countries' must map each country to its aliases, demonyms and capitals")
+    for country, info in countries.items():
+        info = info or {}
+        if not isinstance(info, dict) or set(info) - {"aliases", "demonyms", "capitals", "government"}:
+            raise StanceError(f"{where}: country {country!r} takes only the keys aliases, demonyms, capitals, government")
+        name = str(country)
+        government = str(info.get("government") or f"Government of {'the ' if name in _WITH_THE else ''}{name}")
+        names = [name, *map(str, info.get("aliases") or [])]
+        demonyms = [str(d) for d in info.get("demonyms") or []]
+        for phrase in names + [str(c) for c in info.get("capitals") or []]:
+            registry.countries[normalise_phrase(phrase)] = name
+            registry.bodies.setdefault(normalise_phrase(phrase), government)
+        for form in names:
+            for phrase in (f"{form} government", f"government of {form}", f"{form}'s government", f"{form} administration"):
+                registry.bodies[normalise_phrase(phrase)] = government
+        for demonym in demonyms:
+            registry.countries.setdefault(normalise_phrase(demonym), name)
+            for phrase in (f"{demonym} government", f"{demonym} administration"):
+                registry.bodies[normalise_phrase(phrase)] = government
+        _add_ministries(registry, name, names + demonyms)
+
+
+def _add_ministries(registry: ActorRegistry, country: str, forms: list[str]) -> None:
+    """"Japanese Foreign Ministry", "Japan's defence ministry" -> Japan Ministry of Foreign Affairs / of Defense."""
+    for ministry, kinds in _MINISTRIES.items():
+        phrases = [f"{form}{joint} {kind}" for kind in kinds for form in forms for joint in ("", "'s")]
+        for phrase in phrases:
+            registry.bodies.setdefault(normalise_phrase(phrase), f"{country} {ministry}")
+
+
+_WITH_THE = {"United States", "United Kingdom", "Netherlands", "Philippines", "Czech Republic", "United Arab Emirates"}
+
+
+# A news organisation named by kind ("the newspaper reported"), and a government named by kind.
+OUTLET_NOUNS = {"newspaper", "paper", "agency", "news agency", "broadcaster", "outlet", "network", "wire service",
+                "daily", "magazine", "report", "reports"}
+GOVERNMENT_NOUNS = {"government", "administration", "cabinet"}
+_DATELINE = re.compile(r"\s+[A-Z][A-Z.'-]{2,}(?:\s+[A-Z][A-Z.'-]{2,})*$")
+
+
+def _without_dateline(phrase: str, mention: str) -> tuple[str, str]:
+    """A mention without the all-capitals dateline glued to its end ("Trump BRUSSELS" is Trump)."""
+    match = _DATELINE.search(mention)
+    if not match or not mention[:match.start()].strip():
+        return phrase, mention
+    mention = mention[:match.start()]
+    return normalise_phrase(mention), mention
+
+
+def _all_capitals(mention: str) -> bool:
+    """A mention in capitals longer than an acronym: a dateline or a headline, not a name."""
+    letters = re.sub(r"[^A-Za-z]", "", mention)
+    return len(letters) > 5 and letters.isupper()
+
+
+def _name_runs(text: str):
+    return re.findall(r"\b[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*){0,3}", text)
+
+
+def _most_named_country(registry: ActorRegistry, text: str) -> Optional[str]:
+    """The country the article names most often (by name, demonym or capital), or None."""
+    counts: dict[str, int] = {}
+    for word in re.findall(r"\b[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)?", text):
+        for candidate in (word, word.split()[0]):
+            country = registry.countries.get(normalise_phrase(candidate))
+            if country:
+                counts[country] = counts.get(country, 0) + 1
+                break
+    return max(counts, key=counts.get) if counts else None
 
 
 def _capitalised_words(text: str) -> set[str]:
@@ -184,7 +275,7 @@ class ArticleSpeakers:
     def __init__(self, registry: ActorRegistry, article_text: str, date: Optional[str]):
         self.registry = registry
         self.date = date
-        self.full_names: list[str] = self._collect_names(article_text)
+        self.full_names: list[str] = [n for n in self._collect_names(article_text) if not self._not_a_person(n)]
         self.by_surname: dict[str, list[str]] = {}
         self.by_first: dict[str, list[str]] = {}
         for name in dict.fromkeys(self.full_names):  # each name once: long articles repeat them
@@ -194,6 +285,16 @@ class ArticleSpeakers:
         # registry actors the article names: they settle a role that changed hands within the article's month
         self.named = frozenset(registry.aliases[normalise_phrase(name)] for name in [*self.full_names, *_capitalised_words(article_text)]
                                if normalise_phrase(name) in registry.aliases)
+        self.outlets_named = sorted({registry.outlets[normalise_phrase(m)] for m in _name_runs(article_text)
+                                     if normalise_phrase(m) in registry.outlets})
+        self.main_country = _most_named_country(registry, article_text)
+
+    def _not_a_person(self, name: str) -> bool:
+        """A place, a country, an outlet or a body, not a person."""
+        phrase = normalise_phrase(name)
+        registry = self.registry
+        return phrase in registry.places or phrase in registry.countries or phrase in registry.outlets \
+            or phrase in registry.bodies and phrase not in registry.aliases
 
     @staticmethod
     def _collect_names(text: str) -> list[str]:
@@ -237,8 +338,19 @@ class ArticleSpeakers:
             return UNKNOWN
         if phrase in PRONOUNS:
             return nearby_person or self.last_speaker or UNKNOWN
+        if _all_capitals(mention) and phrase not in self.registry.outlets and phrase not in self.registry.aliases:
+            return UNKNOWN  # a dateline or a headline in capitals ("WASHINGTON —"), not a name
+        phrase, mention = _without_dateline(phrase, mention)
         if phrase in self.registry.aliases:
             return self.registry.aliases[phrase]
+        if phrase in self.registry.places:
+            return UNKNOWN  # a place never speaks
+        if phrase in self.registry.outlets:
+            return self.registry.outlets[phrase]
+        if phrase in OUTLET_NOUNS:  # "the newspaper reported": the one outlet the article names
+            return self.outlets_named[0] if len(self.outlets_named) == 1 else UNKNOWN
+        if phrase in GOVERNMENT_NOUNS and self.main_country:
+            return self.registry.bodies.get(normalise_phrase(self.main_country), UNKNOWN)
         if phrase in self.registry.role_phrases:
             return self.registry.holder(self.registry.role_phrases[phrase], self.date, self.named) or UNKNOWN
         if phrase in self.registry.bodies:
@@ -277,7 +389,7 @@ class ArticleSpeakers:
     def is_person(self, mention: str) -> bool:
         """Whether a capitalised mention names a person (for pronoun antecedents)."""
         name = person_name(mention)
-        if not name:
+        if not name or self._not_a_person(name) or self._not_a_person(mention):
             return False
         canonical = self.registry.aliases.get(normalise_phrase(name))
         if canonical:

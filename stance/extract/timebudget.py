@@ -17,6 +17,8 @@ import os
 from typing import Iterable, Iterator, Optional
 
 from stance.errors import StanceError
+from stance.extract.dates import finish
+from stance.extract.extractor import Extractor
 from stance.records import Article, Statement
 
 DEFAULT_BUDGET_S = 10.0
@@ -60,8 +62,6 @@ def _serve(conn, registry, parent_pid: int, parent_end=None) -> None:
 
 
 def _serve_until_closed(conn, registry) -> None:
-    from stance.extract.extractor import Extractor, finish
-
     try:
         extractor = Extractor(registry)
     except Exception as exc:  # e.g. an invalid actor registry: the parent raises it
@@ -132,8 +132,6 @@ class BudgetedExtractor:
         return value
 
     def _extract_here(self, article: Article) -> list[Statement]:
-        from stance.extract.extractor import Extractor, finish
-
         if self._local is None:
             self._local = Extractor(self.registry)
         return finish(self._local.extract(article), article)
