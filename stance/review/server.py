@@ -80,68 +80,76 @@ def _refusals_to_stderr(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-def make_handler(session: ReviewSession, warn=_refusals_to_stderr):
+PAGE_CSP = ("default-src 'none'; script-src 'nonce-{nonce}'; style-src 'unsafe-inline'; connect-src 'self'; "
+            "img-src 'self' data:; base-uri 'none'; form-action 'none'")
+
+
+class ReviewHandler(BaseHTTPRequestHandler):
+    """The page and the API of one review session (`session`); `warn` gets one line per refused request.
+    Bound to a session by make_handler."""
+
+    session: ReviewSession
+    warn = staticmethod(_refusals_to_stderr)
+
+    def log_message(self, *args):  # quiet: the terminal shows progress and refusals, not access logs
+        pass
+
+    def _guard(self) -> RequestGuard:
+        return RequestGuard(self.server.bound_host, self.server.server_address[1], self.session.token)
+
+    def _send(self, status: int, body: bytes, kind: str, csp: str = "default-src 'none'") -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Referrer-Policy", "no-referrer")
+        self.send_header("X-Frame-Options", "DENY")  # no framing: a page cannot trick clicks on this one
+        self.send_header("Content-Security-Policy", csp + "; frame-ancestors 'none'")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _json(self, status: int, obj: dict) -> None:
+        self._send(status, json.dumps(obj, ensure_ascii=False).encode("utf-8"), "application/json; charset=utf-8")
+
+    def _refuse(self, refusal) -> None:
+        self.warn(f"refused {self.command} {self.path} from {self.client_address[0]}: {refusal.reason}")
+        self._json(refusal.status, {"error": refusal.reason})
+
+    def do_GET(self):
+        refusal = self._guard().check_read(self.headers)
+        if refusal is not None:
+            return self._refuse(refusal)
+        if self.path in ("/", "/index.html"):
+            page, nonce = render_page(self.session.token)
+            self._send(200, page.encode("utf-8"), "text/html; charset=utf-8", csp=PAGE_CSP.format(nonce=nonce))
+        elif self.path == "/api/state":
+            self._json(200, self.session.state())
+        else:
+            self._json(404, {"error": f"no such page: {self.path}"})
+
+    def do_POST(self):
+        actions = {"/api/review": self.session.review, "/api/undo": self.session.undo}
+        if self.path not in actions:
+            return self._json(404, {"error": f"no such action: {self.path}"})
+        refusal = self._guard().check_write(self.headers)
+        if refusal is not None:
+            return self._refuse(refusal)
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            return self._json(413, {"error": f"request of {length} bytes; expected at most {MAX_BODY}"})
+        try:
+            row = json.loads(self.rfile.read(length) or b"null")
+            self._json(200, actions[self.path](row))
+        except json.JSONDecodeError as exc:
+            self._json(400, {"error": f"not valid JSON ({exc.msg})"})
+        except StanceError as exc:
+            self._json(400, {"error": str(exc)})
+
+
+def make_handler(session: ReviewSession, warn=_refusals_to_stderr) -> type[ReviewHandler]:
     """A request handler class bound to one review session; `warn` gets one line per refused request."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args):  # quiet: the terminal shows progress and refusals, not access logs
-            pass
-
-        def _guard(self) -> RequestGuard:
-            return RequestGuard(self.server.bound_host, self.server.server_address[1], session.token)
-
-        def _send(self, status: int, body: bytes, kind: str, csp: str = "default-src 'none'") -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-store")
-            self.send_header("X-Content-Type-Options", "nosniff")
-            self.send_header("Referrer-Policy", "no-referrer")
-            self.send_header("X-Frame-Options", "DENY")  # no framing: a page cannot trick clicks on this one
-            self.send_header("Content-Security-Policy", csp + "; frame-ancestors 'none'")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def _json(self, status: int, obj: dict) -> None:
-            self._send(status, json.dumps(obj, ensure_ascii=False).encode("utf-8"), "application/json; charset=utf-8")
-
-        def _refuse(self, refusal) -> None:
-            warn(f"refused {self.command} {self.path} from {self.client_address[0]}: {refusal.reason}")
-            self._json(refusal.status, {"error": refusal.reason})
-
-        def do_GET(self):
-            refusal = self._guard().check_read(self.headers)
-            if refusal is not None:
-                return self._refuse(refusal)
-            if self.path in ("/", "/index.html"):
-                page, nonce = render_page(session.token)
-                self._send(200, page.encode("utf-8"), "text/html; charset=utf-8",
-                           csp=f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'unsafe-inline'; "
-                               "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'")
-            elif self.path == "/api/state":
-                self._json(200, session.state())
-            else:
-                self._json(404, {"error": f"no such page: {self.path}"})
-
-        def do_POST(self):
-            actions = {"/api/review": session.review, "/api/undo": session.undo}
-            if self.path not in actions:
-                return self._json(404, {"error": f"no such action: {self.path}"})
-            refusal = self._guard().check_write(self.headers)
-            if refusal is not None:
-                return self._refuse(refusal)
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > MAX_BODY:
-                return self._json(413, {"error": f"request of {length} bytes; expected at most {MAX_BODY}"})
-            try:
-                row = json.loads(self.rfile.read(length) or b"null")
-                self._json(200, actions[self.path](row))
-            except json.JSONDecodeError as exc:
-                self._json(400, {"error": f"not valid JSON ({exc.msg})"})
-            except StanceError as exc:
-                self._json(400, {"error": str(exc)})
-
-    return Handler
+    return type("BoundReviewHandler", (ReviewHandler,), {"session": session, "warn": staticmethod(warn)})
 
 
 def make_server(session: ReviewSession, host: str = "127.0.0.1", port: int = 8765,
