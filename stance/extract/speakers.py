@@ -10,13 +10,10 @@ in it resolve to the fullest form of the name seen in the same article.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 from typing import Optional
 
-from stance.config import DEFAULT_ACTORS, load_yaml
-from stance.errors import StanceError
+from stance.extract.registry import ActorRegistry, RoleSpan, load_registry, normalise_phrase  # noqa: F401 (re-exported)
+from stance.extract.roles import RoleIndex
 
 UNKNOWN = "unknown"
 PRONOUNS = {"he", "she", "him", "her"}
@@ -57,133 +54,11 @@ FUNCTION_WORDS = {
     "separately", "both", "neither", "either", "many", "most", "asked", "speaking", "according", "with", "without",
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "doubtful", "asserting",
 }
+# Title words that may stand before a name in an introduction ("former prime minister Jane Doe").
+_TITLE_VOCABULARY = TITLE_WORDS - {"the", "a", "an", "his", "her", "their", "its", "and", "for", "of"}
 _HONORIFIC = re.compile(r"^(?:mr|mrs|ms|dr|sir)\.?\s+", re.IGNORECASE)
-_LEADING = re.compile(r"^(?:the|a|an|former|then|also)\s+", re.IGNORECASE)
 
 
-@lru_cache(maxsize=65536)  # called for every name run of every article: most repeat
-def normalise_phrase(text: str) -> str:
-    """Lower-case, unify apostrophes and spacing, drop a leading article."""
-    text = text.replace("’", "'").replace("‘", "'").replace(".", "")
-    text = re.sub(r"\s+", " ", text).strip(" ,;:").lower()
-    while True:
-        stripped = _LEADING.sub("", text)
-        if stripped == text:
-            return text
-        text = stripped
-
-
-@dataclass
-class RoleSpan:
-    actor: str
-    start: str
-    end: Optional[str]
-
-
-@dataclass
-class ActorRegistry:
-    """Canonical actors, their aliases, dated roles and unnamed bodies."""
-
-    aliases: dict[str, str] = field(default_factory=dict)  # normalised alias -> canonical
-    role_phrases: dict[str, str] = field(default_factory=dict)  # normalised phrase -> role
-    role_holders: dict[str, list[RoleSpan]] = field(default_factory=dict)
-    bodies: dict[str, str] = field(default_factory=dict)  # normalised phrase -> canonical body
-    outlets: dict[str, str] = field(default_factory=dict)  # normalised name -> canonical outlet
-    places: set[str] = field(default_factory=set)  # normalised names of places that never speak
-    countries: dict[str, str] = field(default_factory=dict)  # normalised name, demonym or capital -> country
-
-    def holder(self, role: str, date: Optional[str], named: frozenset = frozenset()) -> Optional[str]:
-        """Who held `role` on `date` (YYYY[-MM[-DD]]); None if unknown or ambiguous.
-
-        A role passes to the successor on the day the successor takes it (a `to` day that is another
-        holder's `from` day belongs to the newcomer). When a month or year spans a handover, the holder
-        the article names (`named`, canonical names) decides; otherwise None."""
-        spans = self.role_holders.get(role, [])
-        if date is None:
-            return spans[0].actor if len(spans) == 1 else None
-        starts = {s.start for s in spans}
-        # compare on the common prefix so month or year precision still resolves
-        matches = {s.actor for s in spans if s.start[: len(date)] <= date and (
-            s.end is None or date < s.end[: len(date)] or date == s.end[: len(date)]
-            and not (len(date) == 10 and s.end in starts))}
-        if len(matches) > 1 and named:
-            matches &= set(named)
-        return matches.pop() if len(matches) == 1 else None
-
-
-def load_registry(path: Path = DEFAULT_ACTORS) -> ActorRegistry:
-    """Load and validate the actor registry YAML."""
-    data = load_yaml(path) or {}
-    where = str(path)
-    if not isinstance(data, dict) or set(data) - set(REGISTRY_KEYS):
-        raise StanceError(f"{where}: expected top-level keys {', '.join(REGISTRY_KEYS)}; "
-                          f"found {sorted(data) if isinstance(data, dict) else type(data).__name__}")
-    registry = ActorRegistry()
-    for index, actor in enumerate(data.get("actors") or [], start=1):
-        if not isinstance(actor, dict) or not actor.get("name") or set(actor) - {"name", "aliases", "roles"}:
-            raise StanceError(f"{where}: actor #{index} needs a name and only the keys name, aliases, roles")
-        name = str(actor["name"])
-        for alias in [name, *(actor.get("aliases") or [])]:
-            registry.aliases[normalise_phrase(str(alias))] = name
-        for role in actor.get("roles") or []:
-            if not isinstance(role, dict) or "role" not in role or "from" not in role:
-                raise StanceError(f"{where}: a role of {name} needs 'role' and 'from'")
-            span = RoleSpan(name, str(role["from"]), str(role["to"]) if role.get("to") else None)
-            registry.role_holders.setdefault(str(role["role"]), []).append(span)
-    for role, phrases in (data.get("roles") or {}).items():
-        for phrase in [role, *(phrases or [])]:
-            registry.role_phrases[normalise_phrase(str(phrase))] = str(role)
-    for body, phrases in (data.get("bodies") or {}).items():
-        for phrase in [body, *(phrases or [])]:
-            registry.bodies[normalise_phrase(str(phrase))] = str(body)
-    _load_countries(registry, data.get("countries") or {}, where)
-    for outlet, names in (data.get("outlets") or {}).items():
-        for name in [outlet, *(names or [])]:
-            registry.outlets[normalise_phrase(str(name))] = str(outlet)
-    registry.places.update(normalise_phrase(str(place)) for place in data.get("places") or [])
-    return registry
-
-
-REGISTRY_KEYS = ("actors", "roles", "bodies", "countries", "outlets", "places")
-_MINISTRIES = {"Ministry of Foreign Affairs": ["foreign ministry", "ministry of foreign affairs", "foreign affairs ministry",
-                                              "foreign office"],
-               "Ministry of Defense": ["defense ministry", "defence ministry", "ministry of defense", "ministry of defence"]}
-
-
-def _load_countries(registry: ActorRegistry, countries: dict, where: str) -> None:
-    """A country's names, demonyms and capitals: as a speaker, its government; its ministries by name."""
-    if not isinstance(countries, dict):
-        raise StanceError(f"{where}: 'countries' must map each country to its aliases, demonyms and capitals")
-    for country, info in countries.items():
-        info = info or {}
-        if not isinstance(info, dict) or set(info) - {"aliases", "demonyms", "capitals", "government"}:
-            raise StanceError(f"{where}: country {country!r} takes only the keys aliases, demonyms, capitals, government")
-        name = str(country)
-        government = str(info.get("government") or f"Government of {'the ' if name in _WITH_THE else ''}{name}")
-        names = [name, *map(str, info.get("aliases") or [])]
-        demonyms = [str(d) for d in info.get("demonyms") or []]
-        for phrase in names + [str(c) for c in info.get("capitals") or []]:
-            registry.countries[normalise_phrase(phrase)] = name
-            registry.bodies.setdefault(normalise_phrase(phrase), government)
-        for form in names:
-            for phrase in (f"{form} government", f"government of {form}", f"{form}'s government", f"{form} administration"):
-                registry.bodies[normalise_phrase(phrase)] = government
-        for demonym in demonyms:
-            registry.countries.setdefault(normalise_phrase(demonym), name)
-            for phrase in (f"{demonym} government", f"{demonym} administration"):
-                registry.bodies[normalise_phrase(phrase)] = government
-        _add_ministries(registry, name, names + demonyms)
-
-
-def _add_ministries(registry: ActorRegistry, country: str, forms: list[str]) -> None:
-    """"Japanese Foreign Ministry", "Japan's defence ministry" -> Japan Ministry of Foreign Affairs / of Defense."""
-    for ministry, kinds in _MINISTRIES.items():
-        phrases = [f"{form}{joint} {kind}" for kind in kinds for form in forms for joint in ("", "'s")]
-        for phrase in phrases:
-            registry.bodies.setdefault(normalise_phrase(phrase), f"{country} {ministry}")
-
-
-_WITH_THE = {"United States", "United Kingdom", "Netherlands", "Philippines", "Czech Republic", "United Arab Emirates"}
 
 
 # A news organisation named by kind ("the newspaper reported"), and a government named by kind.
@@ -275,6 +150,8 @@ class ArticleSpeakers:
     def __init__(self, registry: ActorRegistry, article_text: str, date: Optional[str]):
         self.registry = registry
         self.date = date
+        self.text = article_text
+        self._roles = None  # the article's role introductions, built on the first role mention
         self.full_names: list[str] = [n for n in self._collect_names(article_text) if not self._not_a_person(n)]
         self.by_surname: dict[str, list[str]] = {}
         self.by_first: dict[str, list[str]] = {}
@@ -330,8 +207,19 @@ class ArticleSpeakers:
             return self.registry.aliases.get(normalise_phrase(best), best)
         return name
 
-    def resolve(self, mention: str, nearby_person: Optional[str] = None) -> str:
-        """Canonical speaker for a mention; `unknown` when it cannot be identified."""
+    def role_holder(self, mention: str, at: Optional[int] = None) -> Optional[str]:
+        """The person the article introduced with the title a role mention names ("the chancellor"), or None."""
+        if self._roles is None:
+            self._roles = RoleIndex(self.text, person_name, self.is_person, self._expand_known,
+                                    self.registry.countries, _TITLE_VOCABULARY)
+        return self._roles.resolve(mention, at)
+
+    def _expand_known(self, name: str) -> str:
+        return self.registry.aliases.get(normalise_phrase(name)) or self._expand(name)
+
+    def resolve(self, mention: str, nearby_person: Optional[str] = None, at: Optional[int] = None) -> str:
+        """Canonical speaker for a mention; `unknown` when it cannot be identified. `at`: where the mention
+        sits (a role resolves to the person introduced with it nearest before)."""
         mention = mention.strip(" ,")
         phrase = normalise_phrase(mention)
         if not phrase:
@@ -352,7 +240,8 @@ class ArticleSpeakers:
         if phrase in GOVERNMENT_NOUNS and self.main_country:
             return self.registry.bodies.get(normalise_phrase(self.main_country), UNKNOWN)
         if phrase in self.registry.role_phrases:
-            return self.registry.holder(self.registry.role_phrases[phrase], self.date, self.named) or UNKNOWN
+            return self.registry.holder(self.registry.role_phrases[phrase], self.date, self.named) \
+                or self.role_holder(mention, at) or UNKNOWN
         if phrase in self.registry.bodies:
             return self.registry.bodies[phrase]
         body = _body_of_spokesperson(mention)
@@ -360,14 +249,20 @@ class ArticleSpeakers:
             return self.registry.bodies.get(normalise_phrase(body), body)
         name = person_name(_HONORIFIC.sub("", mention))
         words = phrase.split()
+        if name and name != mention.strip() and self._not_a_person(name):
+            name = None  # "the Prime Minister of Poland": a role of a country, not a person called Poland
         if name and not (len(name.split()) == 1 and words[-1] in BODY_NOUNS):
             return self._expand(name)
+        holder = self.role_holder(mention, at) if not name else None
+        if holder:
+            return holder
         for size in range(len(words), 0, -1):  # a known role or body at the end: "Japan's top spokesperson"
             tail = " ".join(words[-size:])
             if tail in self.registry.bodies:
                 return self.registry.bodies[tail]
             if tail in self.registry.role_phrases and size > 1:
-                return self.registry.holder(self.registry.role_phrases[tail], self.date, self.named) or UNKNOWN
+                return self.registry.holder(self.registry.role_phrases[tail], self.date, self.named) \
+                    or self.role_holder(mention, at) or UNKNOWN
         if words[-1] in BODY_NOUNS or phrase.endswith("'s embassy"):
             return re.sub(r"^(?:the|a|an)\s+", "", mention.strip(), flags=re.IGNORECASE).replace("’", "'")
         return UNKNOWN
