@@ -53,7 +53,39 @@ FUNCTION_WORDS = {
     "yet", "so", "then", "also", "still", "it", "if", "when", "as", "since", "although", "though", "because",
     "separately", "both", "neither", "either", "many", "most", "asked", "speaking", "according", "with", "without",
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "doubtful", "asserting",
+    # page furniture, verbs and pronouns opening a run ("Said Russia …", "Read Next", "The Hague. He …")
+    "said", "says", "called", "calls", "told", "added", "keep", "regarding", "more", "next", "click", "related", "advertisement", "article", "chapter", "section", "he", "she", "they", "we",
+    "i", "you", "like", "unlike", "dear", "thanks",
 }
+# Last words of names of organisations, events, places and documents, never of a person ("Greek Delian League",
+# "New York University", "Foreign Ministers Meeting", "Center for Strategic and International Studies").
+ORGANISATION_WORDS = {
+    "league", "meeting", "studies", "university", "institute", "center", "centre", "party", "committee", "forum",
+    "summit", "treaty", "agreement", "act", "conference", "group", "association", "organization", "organisation",
+    "union", "foundation", "corporation", "company", "inc", "ltd", "bank", "fund", "court", "assembly",
+    "ministry", "department", "agency", "office", "times", "post", "news", "journal", "guard", "forces", "army",
+    "navy", "airport", "street", "square", "palace", "hall", "school", "college", "club", "republican",
+    "republicans", "democrat", "democrats", "democratic", "war", "day", "week", "index", "report", "service",
+    "network", "channel", "magazine", "program", "programme", "initiative", "plan", "strategy", "review", "fest",
+    "festival", "games", "cup", "prize", "award", "base", "island", "islands", "ocean", "sea", "river", "canal",
+}
+# Plural nouns of groups that speak together ("22 Republican members of the committee", "European leaders").
+GROUP_NOUNS = {"members", "lawmakers", "leaders", "officials", "democrats", "republicans", "ministers", "diplomats",
+               "allies", "governments", "senators", "legislators", "critics", "analysts", "experts", "residents",
+               "protesters", "parties", "delegates", "aides", "advisers", "advisors", "sources", "commentators",
+               "opponents", "supporters", "activists", "economists", "politicians", "lawyers", "negotiators"}
+_PAIR = re.compile(r"((?:[A-Z][\w’'.-]+[ \t]+){0,3}[A-Z][\w’'-]+)[ \t]+and[ \t]+((?:[A-Z][\w’'.-]+[ \t]+){0,3}[A-Z][\w’'-]+)")
+_QUANTIFIER = re.compile(r"^(?:several|some|many|a\s+few|few|two|three|four|five|\d+)\s+", re.IGNORECASE)
+PAIR_WINDOW = 400  # "they" is the two people named together within this many characters before
+# Of those, the organisations that speak: "The Trayvon Martin Foundation said" is that foundation (a body).
+SPEAKING_ORGANISATIONS = {"league", "studies", "university", "institute", "center", "centre", "party", "committee",
+                          "association", "organization", "organisation", "union", "foundation", "corporation",
+                          "company", "inc", "bank", "fund", "court", "assembly", "agency", "office", "times", "post",
+                          "news", "journal", "network", "magazine", "watch", "group", "forum", "council"}
+_ORGANISATION_NAME = re.compile(r"(?:[A-Z][\w’'.&-]*\s+(?:(?:of|for|the|and|on)\s+)*)*[A-Z][\w’'.&-]*$")
+# Abbreviations whose stop does not end a sentence inside a name run ("Sen. Jane Doe", "Jane Doe Jr.").
+_ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "jr", "sr", "st", "gen", "sen", "rep", "gov", "lt", "col", "sgt", "capt",
+                  "adm", "maj", "prof", "rev", "atty", "hon", "sens", "reps", "mt", "ft"}
 # Title words that may stand before a name in an introduction ("former prime minister Jane Doe").
 _TITLE_VOCABULARY = TITLE_WORDS - {"the", "a", "an", "his", "her", "their", "its", "and", "for", "of"}
 _HONORIFIC = re.compile(r"^(?:mr|mrs|ms|dr|sir)\.?\s+", re.IGNORECASE)
@@ -120,6 +152,8 @@ def person_name(mention: str) -> Optional[str]:
         if not bare or not bare[0].isupper() or bare.lower().strip(".") in TITLE_WORDS | FUNCTION_WORDS \
                 or all(part in TITLE_WORDS for part in bare.lower().split("-")):  # "Secretary-General"
             break
+        if name and words[index].endswith(".") and len(bare) > 2 and bare.lower() not in _ABBREVIATIONS:
+            break  # a sentence ends here: "… in The Hague. Doe said" names Doe, not "Hague Doe"
         name.insert(0, bare)
     while name and name[0] in NAME_PARTICLES:
         name.pop(0)
@@ -139,7 +173,8 @@ def _body_of_spokesperson(mention: str) -> Optional[str]:
     mention = re.sub(r"\s+", " ", mention.strip(" ,"))
     for pattern in (_BODY_AFTER, _BODY_BEFORE):
         match = pattern.fullmatch(mention)
-        if match and match.group(1)[:1].isupper() and not match.group(1).lower().startswith(("a ", "an ", "the ")):
+        if match and match.group(1)[:1].isupper() and not match.group(1).lower().startswith(("a ", "an ", "the ")) \
+                and match.group(1).lower() not in {"the", "a", "an", "one", "this", "that"}:
             return match.group(1).replace("’", "'")
     return None
 
@@ -170,8 +205,10 @@ class ArticleSpeakers:
         """A place, a country, an outlet or a body, not a person."""
         phrase = normalise_phrase(name)
         registry = self.registry
+        if phrase in registry.aliases:
+            return False
         return phrase in registry.places or phrase in registry.countries or phrase in registry.outlets \
-            or phrase in registry.bodies and phrase not in registry.aliases
+            or phrase in registry.bodies or bool(phrase) and phrase.split()[-1] in ORGANISATION_WORDS
 
     @staticmethod
     def _collect_names(text: str) -> list[str]:
@@ -226,9 +263,12 @@ class ArticleSpeakers:
             return UNKNOWN
         if phrase in PRONOUNS:
             return nearby_person or self.last_speaker or UNKNOWN
+        if phrase == "they":
+            return self._recent_pair(at) or UNKNOWN
         if _all_capitals(mention) and phrase not in self.registry.outlets and phrase not in self.registry.aliases:
             return UNKNOWN  # a dateline or a headline in capitals ("WASHINGTON —"), not a name
-        phrase, mention = _without_dateline(phrase, mention)
+        if phrase not in self.registry.aliases:
+            phrase, mention = _without_dateline(phrase, mention)
         if phrase in self.registry.aliases:
             return self.registry.aliases[phrase]
         if phrase in self.registry.places:
@@ -244,11 +284,18 @@ class ArticleSpeakers:
                 or self.role_holder(mention, at) or UNKNOWN
         if phrase in self.registry.bodies:
             return self.registry.bodies[phrase]
+        group = self._group(mention, phrase, at)
+        if group:
+            return group
         body = _body_of_spokesperson(mention)
         if body:
             return self.registry.bodies.get(normalise_phrase(body), body)
         name = person_name(_HONORIFIC.sub("", mention))
         words = phrase.split()
+        if words[-1] in SPEAKING_ORGANISATIONS:
+            organisation = _ORGANISATION_NAME.search(mention.strip())
+            if organisation and " " in organisation.group(0):
+                return organisation.group(0).replace("’", "'")
         if name and name != mention.strip() and self._not_a_person(name):
             name = None  # "the Prime Minister of Poland": a role of a country, not a person called Poland
         if name and not (len(name.split()) == 1 and words[-1] in BODY_NOUNS):
@@ -267,6 +314,38 @@ class ArticleSpeakers:
             return re.sub(r"^(?:the|a|an)\s+", "", mention.strip(), flags=re.IGNORECASE).replace("’", "'")
         return UNKNOWN
 
+    def _group(self, mention: str, phrase: str, at: Optional[int]) -> Optional[str]:
+        """A joint subject ("Jane Doe and John Roe", "Danish and Greenlandic officials") or a plural group
+        ("22 Republican members of the committee", "White House officials": the body) as one speaker; None
+        when the mention is neither."""
+        words = phrase.split()
+        if not words or words[-1] in ORGANISATION_WORDS:
+            return None
+        literal = _QUANTIFIER.sub("", re.sub(r"^(?:the|a|an)\s+", "", mention.strip(), flags=re.IGNORECASE))
+        parts = re.split(r"\s+and\s+", mention.strip(), maxsplit=1)
+        if len(parts) == 2 and all(parts):
+            if len(parts[0].split()) == 1 and words[-1] in GROUP_NOUNS | BODY_NOUNS:
+                return literal  # one noun shared: "Danish and Greenlandic officials", "US and NATO officials"
+            left, right = (self.resolve(part, at=at) for part in parts)
+            return f"{left} and {right}" if UNKNOWN not in (left, right) and left != right else None
+        if words[-1] in GROUP_NOUNS and len(words) > 1:
+            owner = normalise_phrase(_QUANTIFIER.sub("", " ".join(mention.split()[:-1])))
+            if owner in self.registry.bodies and owner not in self.registry.countries:
+                return self.registry.bodies[owner]  # "White House officials" speak for the White House
+            return literal
+        return None
+
+    def _recent_pair(self, at: Optional[int]) -> Optional[str]:
+        """"They": the two people last named together ("Doe and Roe met …") shortly before `at`."""
+        if at is None:
+            return None
+        window = self.text[max(0, at - PAIR_WINDOW):at]
+        for match in reversed(list(_PAIR.finditer(window))):
+            left, right = match.group(1), match.group(2)
+            if self.is_person(left) and self.is_person(right):
+                return f"{self.resolve(left)} and {self.resolve(right)}"
+        return None
+
     def could_be_speaker(self, mention: str) -> bool:
         """Looser than is_speaker: also a person described only by role ("Trump's pick for ambassador")."""
         phrase = normalise_phrase(mention)
@@ -276,8 +355,10 @@ class ArticleSpeakers:
     def is_speaker(self, mention: str) -> bool:
         """Whether a mention surely names a speaker: a pronoun, a registry entry, a person or a body."""
         phrase = normalise_phrase(mention)
-        if phrase in PRONOUNS or phrase in self.registry.aliases or phrase in self.registry.role_phrases \
-                or phrase in self.registry.bodies:
+        if phrase in PRONOUNS or phrase == "they" or phrase in self.registry.aliases \
+                or phrase in self.registry.role_phrases or phrase in self.registry.bodies:
+            return True
+        if phrase and phrase.split()[-1] in GROUP_NOUNS and len(phrase.split()) > 1:
             return True
         return self.is_person(mention) or (bool(phrase) and phrase.split()[-1] in BODY_NOUNS)
 
