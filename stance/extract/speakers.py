@@ -12,80 +12,28 @@ from __future__ import annotations
 import re
 from typing import Optional
 
+from stance.extract.names import (BODY_NOUNS, FUNCTION_WORDS, GROUP_NOUNS, NAME_PARTICLES, ORGANISATION_WORDS,  # noqa: F401 (re-exported)
+                                  SPEAKING_ORGANISATIONS, TITLE_WORDS, body_of_spokesperson, initial, person_name)
 from stance.extract.registry import ActorRegistry, RoleSpan, load_registry, normalise_phrase  # noqa: F401 (re-exported)
-from stance.extract.roles import RoleIndex
+from stance.extract.roles import ROLE_HEADS, RoleIndex
 
 UNKNOWN = "unknown"
 PRONOUNS = {"he", "she", "him", "her"}
 
-# Words that describe a person's office or standing rather than name them.
-TITLE_WORDS = {
-    "mr", "mrs", "ms", "miss", "dr", "sir", "dame", "lord", "lady", "prof", "professor", "rev", "gov", "atty",
-    "sgt", "capt", "adm", "maj", "reps", "sens", "hon",
-    "president", "vice", "prime", "minister", "premier", "chancellor", "secretary", "general", "chief",
-    "senator", "sen", "rep", "representative", "congressman", "congresswoman", "governor", "mayor",
-    "ambassador", "envoy", "spokesperson", "spokesman", "spokeswoman", "leader", "head", "deputy",
-    "foreign", "defence", "defense", "treasury", "state", "interior", "finance", "trade", "commerce",
-    "major", "lieutenant", "colonel", "admiral", "commander", "captain", "sergeant", "gen", "lt", "col",
-    "king", "queen", "prince", "princess", "pope", "former", "acting", "incoming", "outgoing", "then",
-    "chairman", "chairwoman", "chair", "director", "commissioner", "speaker", "justice", "judge",
-    "officer", "official", "adviser", "advisor", "analyst", "expert", "professor", "candidate",
-    "nominee", "pick", "his", "her", "their", "its", "the", "a", "an", "of", "for", "and", "policy",
-    "security", "national", "council", "commission", "house", "senate", "congress", "party", "us",
-    "u.s.", "uk", "eu", "un", "nato", "european", "american", "british", "french", "german", "danish",
-    "japanese", "russian", "ukrainian", "chinese", "greenlandic", "canadian", "polish", "dutch",
-    "mp", "mps", "mep", "meps", "lawmaker", "legislator", "congressman", "assemblyman", "assemblywoman",
-    "councillor", "councilor", "alderman", "deputy", "spokesperson", "dr", "mayor",
-}
-# Lower-case particles inside surnames ("Joost van Dam", "Ursula von der Leyen").
-NAME_PARTICLES = {"van", "von", "der", "den", "de", "da", "di", "du", "la", "le", "bin", "al", "ter", "ten"}
-# Nouns that mark an unnamed body or a person described only by role.
-BODY_NOUNS = {
-    "spokesperson", "spokesman", "spokeswoman", "spokespeople", "official", "officials", "ministry",
-    "embassy", "department", "government", "office", "agency", "campaign", "administration",
-    "house", "kremlin", "pentagon", "commission", "council", "alliance", "diplomat", "diplomats",
-    "source", "sources", "statement", "command", "army", "military", "parliament", "cabinet",
-}
-# Capitalised words that open sentences rather than names.
-FUNCTION_WORDS = {
-    "however", "but", "and", "in", "at", "on", "this", "those", "these", "such", "while", "earlier", "recently",
-    "meanwhile", "officially", "notably", "for", "some", "several", "during", "after", "before", "amid", "even",
-    "yet", "so", "then", "also", "still", "it", "if", "when", "as", "since", "although", "though", "because",
-    "separately", "both", "neither", "either", "many", "most", "asked", "speaking", "according", "with", "without",
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "doubtful", "asserting",
-    # page furniture, verbs and pronouns opening a run ("Said Russia …", "Read Next", "The Hague. He …")
-    "said", "says", "called", "calls", "told", "added", "keep", "regarding", "more", "next", "click", "related", "advertisement", "article", "chapter", "section", "he", "she", "they", "we",
-    "i", "you", "like", "unlike", "dear", "thanks",
-}
-# Last words of names of organisations, events, places and documents, never of a person ("Greek Delian League",
-# "New York University", "Foreign Ministers Meeting", "Center for Strategic and International Studies").
-ORGANISATION_WORDS = {
-    "league", "meeting", "studies", "university", "institute", "center", "centre", "party", "committee", "forum",
-    "summit", "treaty", "agreement", "act", "conference", "group", "association", "organization", "organisation",
-    "union", "foundation", "corporation", "company", "inc", "ltd", "bank", "fund", "court", "assembly",
-    "ministry", "department", "agency", "office", "times", "post", "news", "journal", "guard", "forces", "army",
-    "navy", "airport", "street", "square", "palace", "hall", "school", "college", "club", "republican",
-    "republicans", "democrat", "democrats", "democratic", "war", "day", "week", "index", "report", "service",
-    "network", "channel", "magazine", "program", "programme", "initiative", "plan", "strategy", "review", "fest",
-    "festival", "games", "cup", "prize", "award", "base", "island", "islands", "ocean", "sea", "river", "canal",
-}
-# Plural nouns of groups that speak together ("22 Republican members of the committee", "European leaders").
-GROUP_NOUNS = {"members", "lawmakers", "leaders", "officials", "democrats", "republicans", "ministers", "diplomats",
-               "allies", "governments", "senators", "legislators", "critics", "analysts", "experts", "residents",
-               "protesters", "parties", "delegates", "aides", "advisers", "advisors", "sources", "commentators",
-               "opponents", "supporters", "activists", "economists", "politicians", "lawyers", "negotiators"}
 _PAIR = re.compile(r"((?:[A-Z][\w’'.-]+[ \t]+){0,3}[A-Z][\w’'-]+)[ \t]+and[ \t]+((?:[A-Z][\w’'.-]+[ \t]+){0,3}[A-Z][\w’'-]+)")
 _QUANTIFIER = re.compile(r"^(?:several|some|many|a\s+few|few|two|three|four|five|\d+)\s+", re.IGNORECASE)
 PAIR_WINDOW = 400  # "they" is the two people named together within this many characters before
-# Of those, the organisations that speak: "The Trayvon Martin Foundation said" is that foundation (a body).
-SPEAKING_ORGANISATIONS = {"league", "studies", "university", "institute", "center", "centre", "party", "committee",
-                          "association", "organization", "organisation", "union", "foundation", "corporation",
-                          "company", "inc", "bank", "fund", "court", "assembly", "agency", "office", "times", "post",
-                          "news", "journal", "network", "magazine", "watch", "group", "forum", "council"}
 _ORGANISATION_NAME = re.compile(r"(?:[A-Z][\w’'.&-]*\s+(?:(?:of|for|the|and|on)\s+)*)*[A-Z][\w’'.&-]*$")
-# Abbreviations whose stop does not end a sentence inside a name run ("Sen. Jane Doe", "Jane Doe Jr.").
-_ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "jr", "sr", "st", "gen", "sen", "rep", "gov", "lt", "col", "sgt", "capt",
-                  "adm", "maj", "prof", "rev", "atty", "hon", "sens", "reps", "mt", "ft"}
+# "Prime Minister Jane Doe of the Harbour Party": the person, not the party.
+_OF_ORGANISATION = re.compile(r"(?<=[a-z])\s+of\s+the\s+[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*\s*$")
+# Bodies named only by kind.
+_MINISTRY_KINDS = {"foreign ministry", "defense ministry", "defence ministry", "ministry of foreign affairs",
+                   "ministry of defense", "ministry of defence", "foreign office"}
+_BARE_SOURCES = {"official", "officials", "spokesperson", "spokesman", "spokeswoman", "source", "sources", "readout",
+                 "statement", "diplomat"}
+_OFFICIAL_OF = re.compile(r"\b(?:[Aa]n?|[Tt]he|[Oo]ne)[ \t]+(?:(?:senior|top|chief|deputy|unnamed|anonymous|press)[ \t]+)*"
+                          r"(?:[A-Z][\w.’'-]*[ \t]+){1,4}(?:government[ \t]+)?(?:official|spokesperson|spokesman|"
+                          r"spokeswoman|source)s?\b")
 # Title words that may stand before a name in an introduction ("former prime minister Jane Doe").
 _TITLE_VOCABULARY = TITLE_WORDS - {"the", "a", "an", "his", "her", "their", "its", "and", "for", "of"}
 _HONORIFIC = re.compile(r"^(?:mr|mrs|ms|dr|sir)\.?\s+", re.IGNORECASE)
@@ -135,50 +83,6 @@ def _capitalised_words(text: str) -> set[str]:
     return set(re.findall(r"\b[A-Z][\w’'-]+", text))
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"[\w’'.-]+", text)
-
-
-def person_name(mention: str) -> Optional[str]:
-    """The personal name inside a mention: the trailing run of capitalised non-title words."""
-    words = _words(re.sub(r"\[|\]", "", mention))
-    name: list[str] = []
-    for index in range(len(words) - 1, -1, -1):
-        bare = words[index].strip(".’'").replace("’s", "").replace("'s", "")
-        if bare in NAME_PARTICLES and name and index > 0 and words[index - 1][:1].isupper() \
-                and words[index - 1].lower().strip(".") not in TITLE_WORDS | FUNCTION_WORDS:
-            name.insert(0, bare)  # "van" in "Joost van Dam", only between name words
-            continue
-        if not bare or not bare[0].isupper() or bare.lower().strip(".") in TITLE_WORDS | FUNCTION_WORDS \
-                or all(part in TITLE_WORDS for part in bare.lower().split("-")):  # "Secretary-General"
-            break
-        if name and words[index].endswith(".") and len(bare) > 2 and bare.lower() not in _ABBREVIATIONS:
-            break  # a sentence ends here: "… in The Hague. Doe said" names Doe, not "Hague Doe"
-        name.insert(0, bare)
-    while name and name[0] in NAME_PARTICLES:
-        name.pop(0)
-    return " ".join(name) if name else None
-
-
-_SPOKES = r"(?:spokesperson|spokesman|spokeswoman|spokespeople|official|officials|source|sources)"
-_BODY_BEFORE = re.compile(r"(?:(?:a|an|the|one)\s+)?(?:(?:senior|top|chief|deputy|unnamed|anonymous|press)\s+)*"
-                          r"([A-Z].*?)\s+" + _SPOKES, re.IGNORECASE)
-_BODY_AFTER = re.compile(r"(?:(?:a|an|the|one)\s+)?(?:(?:senior|top|chief|deputy|unnamed|anonymous|press)\s+)*"
-                         + _SPOKES + r"\s+(?:for|of|at|from)\s+(?:the\s+)?([A-Z].*)", re.IGNORECASE)
-
-
-def _body_of_spokesperson(mention: str) -> Optional[str]:
-    """The body an unnamed spokesperson or official speaks for: "a White House official" -> White House,
-    "a spokesperson for the Port Authority" -> Port Authority."""
-    mention = re.sub(r"\s+", " ", mention.strip(" ,"))
-    for pattern in (_BODY_AFTER, _BODY_BEFORE):
-        match = pattern.fullmatch(mention)
-        if match and match.group(1)[:1].isupper() and not match.group(1).lower().startswith(("a ", "an ", "the ")) \
-                and match.group(1).lower() not in {"the", "a", "an", "one", "this", "that"}:
-            return match.group(1).replace("’", "'")
-    return None
-
-
 class ArticleSpeakers:
     """Resolves speaker mentions within one article, remembering who was named."""
 
@@ -187,6 +91,7 @@ class ArticleSpeakers:
         self.date = date
         self.text = article_text
         self._roles = None  # the article's role introductions, built on the first role mention
+        self._officials: Optional[list] = None  # (position, body) of each unnamed official named
         self.full_names: list[str] = [n for n in self._collect_names(article_text) if not self._not_a_person(n)]
         self.by_surname: dict[str, list[str]] = {}
         self.by_first: dict[str, list[str]] = {}
@@ -224,8 +129,9 @@ class ArticleSpeakers:
         tokens = name.split()
         for k in range(len(tokens)):  # "Oval Office Trump": a known name at the end wins
             canonical = self.registry.aliases.get(normalise_phrase(" ".join(tokens[k:])))
-            if canonical:
-                return canonical
+            if canonical and not (k == len(tokens) - 1 == 1 and normalise_phrase(tokens[0]) not in self.registry.aliases
+                                  and initial(tokens[0]) not in {initial(w) for w in canonical.split()}):
+                return canonical  # ("Jane Nielsen" is not the registry's Jens Nielsen)
         last = name.split()[-1]
         longer = [n for n in self.by_surname.get(last, ()) if len(n) > len(name)]
         if not longer and " " not in name and not name.isupper():
@@ -284,13 +190,18 @@ class ArticleSpeakers:
                 or self.role_holder(mention, at) or UNKNOWN
         if phrase in self.registry.bodies:
             return self.registry.bodies[phrase]
+        return self._described(mention, phrase, at)
+
+    def _described(self, mention: str, phrase: str, at: Optional[int]) -> str:
+        """A mention the registry does not name as written: a group, an unnamed body, a person's name
+        (expanded), a role (by date, else by the article), an organisation."""
         group = self._group(mention, phrase, at)
         if group:
             return group
-        body = _body_of_spokesperson(mention)
+        body = body_of_spokesperson(mention)
         if body:
             return self.registry.bodies.get(normalise_phrase(body), body)
-        name = person_name(_HONORIFIC.sub("", mention))
+        name = person_name(_HONORIFIC.sub("", _OF_ORGANISATION.sub("", mention)))
         words = phrase.split()
         if words[-1] in SPEAKING_ORGANISATIONS:
             organisation = _ORGANISATION_NAME.search(mention.strip())
@@ -303,16 +214,42 @@ class ArticleSpeakers:
         holder = self.role_holder(mention, at) if not name else None
         if holder:
             return holder
+        person_role = any(w in TITLE_WORDS - BODY_NOUNS - {"the", "a", "an", "of", "for", "and"} for w in words)
         for size in range(len(words), 0, -1):  # a known role or body at the end: "Japan's top spokesperson"
             tail = " ".join(words[-size:])
             if tail in self.registry.bodies:
+                if person_role and tail in self.registry.countries:
+                    return UNKNOWN  # "the President of Estonia" is a person, not the government
                 return self.registry.bodies[tail]
             if tail in self.registry.role_phrases and size > 1:
                 return self.registry.holder(self.registry.role_phrases[tail], self.date, self.named) \
                     or self.role_holder(mention, at) or UNKNOWN
         if words[-1] in BODY_NOUNS or phrase.endswith("'s embassy"):
-            return re.sub(r"^(?:the|a|an)\s+", "", mention.strip(), flags=re.IGNORECASE).replace("’", "'")
+            return self._unnamed_body(mention, phrase, at)
         return UNKNOWN
+
+    def _unnamed_body(self, mention: str, phrase: str, at: Optional[int]) -> str:
+        """A body named only by kind: "the foreign ministry" (of the country the article names most), "the
+        official" or "the readout" (the body an official was last said to speak for), else the mention
+        itself when it names its body ("the Port Authority's office")."""
+        bare = re.sub(r"^(?:(?:senior|top|chief|deputy|unnamed|anonymous|press|other)\s+)+", "", phrase)
+        if bare in _MINISTRY_KINDS and self.main_country:
+            return self.registry.bodies.get(normalise_phrase(f"{self.main_country} {bare}"), UNKNOWN)
+        if bare in _BARE_SOURCES:
+            return self._last_official_body(at) or UNKNOWN
+        return re.sub(r"^(?:the|a|an)\s+", "", mention.strip(), flags=re.IGNORECASE).replace("’", "'")
+
+    def _last_official_body(self, at: Optional[int]) -> Optional[str]:
+        """The body of the last unnamed official, spokesperson or source the article names before `at`
+        ("a senior Foreign Ministry official said … The official added …")."""
+        if self._officials is None:
+            self._officials = []
+            for match in _OFFICIAL_OF.finditer(self.text):
+                body = body_of_spokesperson(match.group(0))
+                if body:
+                    self._officials.append((match.start(), self.registry.bodies.get(normalise_phrase(body), body)))
+        before = [body for start, body in self._officials if at is None or start < at]
+        return before[-1] if before else None
 
     def _group(self, mention: str, phrase: str, at: Optional[int]) -> Optional[str]:
         """A joint subject ("Jane Doe and John Roe", "Danish and Greenlandic officials") or a plural group
@@ -327,7 +264,11 @@ class ArticleSpeakers:
             if len(parts[0].split()) == 1 and words[-1] in GROUP_NOUNS | BODY_NOUNS:
                 return literal  # one noun shared: "Danish and Greenlandic officials", "US and NATO officials"
             left, right = (self.resolve(part, at=at) for part in parts)
-            return f"{left} and {right}" if UNKNOWN not in (left, right) and left != right else None
+            if UNKNOWN in (left, right) or left == right:
+                return None
+            if left.startswith("Government of ") and right.startswith("Government of "):
+                return f"Governments of {left[14:]} and {right[14:]}"  # the registry's form for joint governments
+            return f"{left} and {right}"
         if words[-1] in GROUP_NOUNS and len(words) > 1:
             owner = normalise_phrase(_QUANTIFIER.sub("", " ".join(mention.split()[:-1])))
             if owner in self.registry.bodies and owner not in self.registry.countries:
@@ -350,7 +291,8 @@ class ArticleSpeakers:
         """Looser than is_speaker: also a person described only by role ("Trump's pick for ambassador")."""
         phrase = normalise_phrase(mention)
         return self.is_speaker(mention) or self.resolve(mention) != UNKNOWN or (
-            bool(phrase) and phrase.split()[-1] in TITLE_WORDS - FUNCTION_WORDS - {"the", "a", "an", "of", "for", "and"})
+            bool(phrase) and phrase.split()[-1] in TITLE_WORDS - FUNCTION_WORDS - {"the", "a", "an", "of", "for", "and"}) \
+            or any(w in ROLE_HEADS for w in phrase.split()[:-1]) and " of " in phrase  # "the Prime Minister of Poland"
 
     def is_speaker(self, mention: str) -> bool:
         """Whether a mention surely names a speaker: a pronoun, a registry entry, a person or a body."""
