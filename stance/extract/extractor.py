@@ -17,7 +17,7 @@ from stance.extract.attribution import SpeakerModel, attribute, load_model
 from stance.extract.dates import finish, utterance_date
 from stance.extract.grammar import mask_spans
 from stance.extract.indirect import indirect_statements
-from stance.extract.quotes import direct_statements, find_quotes, is_heading_or_caption, paragraphs
+from stance.extract.quotes import direct_statements, find_quotes, prose_paragraphs
 from stance.extract.resolve import drop_overlaps, nearby_person, resolve_in_order
 from stance.extract.speakers import ActorRegistry, ArticleSpeakers, load_registry
 from stance.extract.spans import SpanList, SpanSet, sentence_context, sentences_in
@@ -48,7 +48,7 @@ class Extractor:
         def person_before(start: int, stop: int) -> Optional[str]:
             return nearby_person(text, start, stop, speakers)
 
-        paras = SpanList(p for p in paragraphs(text) if not is_heading_or_caption(text[p[0]:p[1]]))
+        paras = SpanList(prose_paragraphs(text))
         quotes = find_quotes(text, paras)
         sentences = sentences_in(text, paras)
         found = direct_statements(article, text, quotes, sentences, paras, person_before)

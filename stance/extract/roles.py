@@ -20,7 +20,7 @@ ROLE_HEADS = {
     "president", "chancellor", "minister", "premier", "secretary", "ambassador", "envoy", "governor", "senator",
     "congressman", "congresswoman", "mayor", "leader", "general", "chairman", "chairwoman", "chair", "director",
     "commissioner", "speaker", "king", "queen", "admiral", "commander", "chief", "representative", "lawmaker",
-    "diplomat", "president-elect", "secretary-general", "pm",
+    "diplomat", "president-elect", "secretary-general", "pm", "republican", "democrat",
 }
 # Heads of state or government: "the Lithuanian leader" is whoever holds one of these.
 LEADER_WORDS = {"president", "prime", "chancellor", "premier", "king", "queen", "president-elect"}
@@ -79,14 +79,15 @@ class RoleIndex:
             words = _WORD.findall(run[:at])
             words += _title_before(text[max(0, match.start() - 80):match.start()], countries, title_vocabulary)
             words += _appositive(text, match.start(), match.end())
+            words += _party_and_place(text, match.end())
             if any(_normal(w, countries)[-1] in ROLE_HEADS for w in words):
                 self.introductions.append(Introduction(match.start(), canonical(name), title_words(words, countries)))
 
     def resolve(self, mention: str, at: Optional[int] = None) -> Optional[str]:
         """The person a role mention ("the chancellor", "the Polish Prime Minister") stands for, or None."""
         words = [w for w in _WORD.findall(mention.replace("’s", " ’s").replace("'s", " 's"))]
-        if not words or any(w[:1].isupper() and _is_name_word(w, self.countries, self.vocabulary) for w in words):
-            return None  # a name is in it: not a bare role
+        if not words:
+            return None
         wanted = set(title_words(words, self.countries)) - _NEUTRAL
         head = _normal(words[-1], self.countries)[-1]
         if head not in ROLE_HEADS or not wanted:
@@ -100,13 +101,6 @@ class RoleIndex:
             return matches[0].person
         before = [i for i in matches if at is None or i.position < at]
         return (before[-1] if before else matches[0]).person
-
-
-def _is_name_word(word: str, countries: dict, vocabulary: set) -> bool:
-    """A capitalised word that is neither a title word nor a country: part of a name ("Trump")."""
-    bare = re.sub(r"[’']s$", "", word.lower()).replace(".", "")
-    return bare not in vocabulary and bare not in ROLE_HEADS and bare not in countries and bare not in _SYNONYMS \
-        and bare not in _NEUTRAL
 
 
 def _title_before(before: str, countries: dict, vocabulary: set) -> list[str]:
@@ -125,6 +119,20 @@ def _title_before(before: str, countries: dict, vocabulary: set) -> list[str]:
     while taken and taken[0].lower() == "of":
         taken.pop(0)
     return taken
+
+
+_PARTY_PLACE = re.compile(r"[ \t]*\(([RD])-[ \t]?([A-Z][\w.]*(?:[ \t][A-Z][\w.]*)?)\)|[ \t]+of[ \t]+([A-Z][\w.]+(?:[ \t][A-Z][\w.]+)?)")
+_PARTIES = {"R": "republican", "D": "democrat"}
+
+
+def _party_and_place(text: str, end: int) -> list[str]:
+    """Party and home state after a name: "Jane Doe (R-Ohio)", "Jane Doe of Ohio" (for "the Ohio Republican")."""
+    match = _PARTY_PLACE.match(text, end, min(len(text), end + 40))
+    if not match:
+        return []
+    if match.group(1):
+        return [_PARTIES[match.group(1)], *match.group(2).split()]
+    return match.group(3).split()
 
 
 def _appositive(text: str, start: int, end: int) -> list[str]:

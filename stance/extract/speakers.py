@@ -24,8 +24,18 @@ _PAIR = re.compile(r"((?:[A-Z][\w’'.-]+[ \t]+){0,3}[A-Z][\w’'-]+)[ \t]+and[ 
 _QUANTIFIER = re.compile(r"^(?:several|some|many|a\s+few|few|two|three|four|five|\d+)\s+", re.IGNORECASE)
 PAIR_WINDOW = 400  # "they" is the two people named together within this many characters before
 _ORGANISATION_NAME = re.compile(r"(?:[A-Z][\w’'.&-]*\s+(?:(?:of|for|the|and|on)\s+)*)*[A-Z][\w’'.&-]*$")
-# "Prime Minister Jane Doe of the Harbour Party": the person, not the party.
-_OF_ORGANISATION = re.compile(r"(?<=[a-z])\s+of\s+the\s+[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*\s*$")
+# "Prime Minister Jane Doe of the Harbour Party", "Sen. Jane Doe of Ohio": the person, not the party or place.
+_OF_PLACE = re.compile(r"\s+of\s+(?:the\s+)?[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*){0,4}\s*$")
+
+
+def _without_of_place(mention: str) -> str:
+    """A mention without the place or organisation after its person's name ("Jane Doe of Ohio" -> "Jane Doe")."""
+    match = _OF_PLACE.search(mention)
+    if match:
+        name = person_name(mention[:match.start()])
+        if name and " " in name:
+            return mention[:match.start()]
+    return mention
 # Bodies named only by kind.
 _MINISTRY_KINDS = {"foreign ministry", "defense ministry", "defence ministry", "ministry of foreign affairs",
                    "ministry of defense", "ministry of defence", "foreign office"}
@@ -201,7 +211,7 @@ class ArticleSpeakers:
         body = body_of_spokesperson(mention)
         if body:
             return self.registry.bodies.get(normalise_phrase(body), body)
-        name = person_name(_HONORIFIC.sub("", _OF_ORGANISATION.sub("", mention)))
+        name = person_name(_HONORIFIC.sub("", _without_of_place(mention)))
         words = phrase.split()
         if words[-1] in SPEAKING_ORGANISATIONS:
             organisation = _ORGANISATION_NAME.search(mention.strip())
@@ -292,7 +302,8 @@ class ArticleSpeakers:
         phrase = normalise_phrase(mention)
         return self.is_speaker(mention) or self.resolve(mention) != UNKNOWN or (
             bool(phrase) and phrase.split()[-1] in TITLE_WORDS - FUNCTION_WORDS - {"the", "a", "an", "of", "for", "and"}) \
-            or any(w in ROLE_HEADS for w in phrase.split()[:-1]) and " of " in phrase  # "the Prime Minister of Poland"
+            or any(w in ROLE_HEADS for w in phrase.split()[:-1]) and " of " in phrase \
+            or bool(phrase) and phrase.split()[-1] in ROLE_HEADS  # "the Prime Minister of Poland", "the Ohio Republican"
 
     def is_speaker(self, mention: str) -> bool:
         """Whether a mention surely names a speaker: a pronoun, a registry entry, a person or a body."""
