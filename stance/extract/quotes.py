@@ -40,6 +40,7 @@ def is_heading_or_caption(line: str) -> bool:
     return not re.search(r"[.!?\"”’:)…]$", stripped) and len(stripped.split()) < HEADING_WORDS
 
 
+CAPTION_IN_PROSE_WORDS = 60  # a paragraph this long with a caption in it is prose with a caption glued in
 TRUNCATED_WORDS = 6  # a last line this long, mostly in lower case, is prose cut off, not a heading
 
 
@@ -55,7 +56,7 @@ def prose_paragraphs(text: str) -> list[tuple[int, int]]:
         line = text[start:end]
         if not is_heading_or_caption(line):
             kept.append((start, end))
-        elif lexicon.CAPTION.search(line) and len(line.split()) >= HEADING_WORDS:
+        elif lexicon.CAPTION.search(line) and len(line.split()) >= CAPTION_IN_PROSE_WORDS:
             kept += _without_caption_sentences(text, start, end, sentence_spans(text))
         elif index == len(spans) - 1 and _cut_off_prose(line):
             kept.append((start, end))
