@@ -34,7 +34,7 @@ WINDOW_BEFORE = 700  # how far before a statement named candidates are looked fo
 WINDOW_AFTER = 250  # and after it (a trailing tag, an inverted tag)
 CONSTRUCTIONS = ("tag_before", "tag_after", "content_clause", "trailing_tag", "inverted_tag", "as_tag", "evaluative",
                  "act_phrase", "act_participle", "participle", "according_to", "colon_intro", "quote_run",
-                 "sentence_subject", "paragraph_run", "previous_subject")
+                 "sentence_subject", "paragraph_run", "previous_subject", "transcript_turn")
 KINDS = ("direct", "indirect", "mixed")
 _OBJECT_BEFORE = re.compile(r"\b(?:to|told|tells|asked|asks|with|by|of|for|about|against|at|in|on|from|thanked|"
                             r"interviewed|than|like)\s+(?:the\s+)?$", re.IGNORECASE)

@@ -21,6 +21,7 @@ from stance.extract.quotes import direct_statements, find_quotes, prose_paragrap
 from stance.extract.resolve import drop_overlaps, nearby_person, resolve_in_order
 from stance.extract.speakers import ActorRegistry, ArticleSpeakers, load_registry
 from stance.extract.spans import SpanList, SpanSet, sentence_context, sentences_in
+from stance.extract.transcripts import transcript_turns
 from stance.extract.untagged import untagged_quotes
 from stance.records import Article, Statement
 
@@ -52,6 +53,10 @@ class Extractor:
         quotes = find_quotes(text, paras)
         sentences = sentences_in(text, paras)
         found = direct_statements(article, text, quotes, sentences, paras, person_before)
+        turns = transcript_turns(article, text, paras, speakers)
+        if turns:  # a transcript: each turn is one statement, quotations inside it included
+            within = SpanSet((t.statement.start, t.statement.end) for t in turns)
+            found = [f for f in found if not within.overlaps((f.statement.start, f.statement.end))] + turns
         masked = mask_spans(text, [(q.open, q.close + 1) for q in quotes] + [(f.statement.end, f.tag_end) for f in found])
         taken = SpanSet((f.statement.start, f.statement.end) for f in found)
         found += indirect_statements(article, text, sentences, masked, taken, found, speakers, person_before)
