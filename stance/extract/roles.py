@@ -89,7 +89,8 @@ class RoleIndex:
         if not words:
             return None
         wanted = set(title_words(words, self.countries)) - _NEUTRAL
-        head = _normal(words[-1], self.countries)[-1]
+        head_words = words[:words.index("of")] if "of" in words[1:] else words  # "the prime minister of X"
+        head = _normal(head_words[-1], self.countries)[-1] if head_words else ""
         if head not in ROLE_HEADS or not wanted:
             return None
         leader = head == "leader"
@@ -97,6 +98,8 @@ class RoleIndex:
         matches = [i for i in self.introductions if wanted <= i.words and (not leader or i.words & LEADER_WORDS)]
         if not matches:
             return None
+        if "former" in (w.lower() for w in words):  # "the former prime minister": one introduced as former
+            matches = [i for i in matches if "former" in i.words] or matches
         if len({i.person for i in matches}) == 1:
             return matches[0].person
         before = [i for i in matches if at is None or i.position < at]

@@ -215,8 +215,9 @@ class ArticleSpeakers:
         words = phrase.split()
         if words[-1] in SPEAKING_ORGANISATIONS:
             organisation = _ORGANISATION_NAME.search(mention.strip())
-            if organisation and " " in organisation.group(0):
-                return organisation.group(0).replace("’", "'")
+            name_of = re.sub(r"^(?:The|A|An)\s+", "", organisation.group(0)) if organisation else ""
+            if " " in name_of:
+                return name_of.replace("’", "'")
         if name and name != mention.strip() and self._not_a_person(name):
             name = None  # "the Prime Minister of Poland": a role of a country, not a person called Poland
         if name and not (len(name.split()) == 1 and words[-1] in BODY_NOUNS):
@@ -266,7 +267,8 @@ class ArticleSpeakers:
         ("22 Republican members of the committee", "White House officials": the body) as one speaker; None
         when the mention is neither."""
         words = phrase.split()
-        if not words or words[-1] in ORGANISATION_WORDS:
+        head = phrase.split(" of ")[0].split()  # "members of the harbour committee": members
+        if not words or not head or head[-1] in ORGANISATION_WORDS:
             return None
         literal = _QUANTIFIER.sub("", re.sub(r"^(?:the|a|an)\s+", "", mention.strip(), flags=re.IGNORECASE))
         parts = re.split(r"\s+and\s+", mention.strip(), maxsplit=1)
@@ -279,7 +281,7 @@ class ArticleSpeakers:
             if left.startswith("Government of ") and right.startswith("Government of "):
                 return f"Governments of {left[14:]} and {right[14:]}"  # the registry's form for joint governments
             return f"{left} and {right}"
-        if words[-1] in GROUP_NOUNS and len(words) > 1:
+        if head[-1] in GROUP_NOUNS and len(words) > 1:
             owner = normalise_phrase(_QUANTIFIER.sub("", " ".join(mention.split()[:-1])))
             if owner in self.registry.bodies and owner not in self.registry.countries:
                 return self.registry.bodies[owner]  # "White House officials" speak for the White House
