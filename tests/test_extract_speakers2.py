@@ -183,3 +183,18 @@ def test_a_repeated_passage_is_reported_once(extractor):
     paragraph = "Odile Brandt said that the pier would reopen in May.\n\n"
     statements = _extract(extractor, paragraph + "The ferry runs.\n\n" + paragraph)
     assert [s.text for s in statements] == ["the pier would reopen in May"]
+
+
+@pytest.mark.parametrize("sentence,date,precision", [
+    ("Odile Brandt, who has led the board since she took office in 2019, said the pier would reopen.",
+     "2031-05-02", "day"),  # a year in a "since" phrase dates something else
+    ("Odile Brandt said last month that the pier would reopen.", "2031-04", "month"),
+    ("Odile Brandt, elected last month, said on Friday that the pier would reopen.", "2031-05-02", "day"),
+])
+def test_utterance_dates_around_the_tag(extractor, sentence, date, precision):
+    from stance.extract import finish
+
+    article = Article(id="t", text="The harbour met.\n\n" + sentence + "\n", content_hash="h", date="2031-05-02",
+                      date_precision="day")
+    statements = finish(extractor.extract(article), article)
+    assert [(s.date, s.date_precision) for s in statements] == [(date, precision)]
