@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Optional
 
 # Words that describe a person's office or standing rather than name them.
@@ -84,6 +85,7 @@ def initial(word: str) -> str:
     return "".join(c for c in folded if not unicodedata.combining(c))[:2].lower()
 
 
+@lru_cache(maxsize=65536)  # called for every name run of every article: most repeat
 def person_name(mention: str) -> Optional[str]:
     """The personal name inside a mention: the trailing run of capitalised non-title words."""
     words = words_of(re.sub(r"\[|\]", "", mention))

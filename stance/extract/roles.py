@@ -32,7 +32,7 @@ _NEUTRAL = {"the", "a", "an", "former", "then", "current", "new", "incoming", "o
             "'s", "s", "its", "his", "her", "their", "this", "that", "country", "nation", "two", "both"}
 _WORD = re.compile(r"[\w’'.-]+")
 _NAME_RUN = re.compile(r"\b(?:[A-Z][\w’'-]+|(?:[A-Z]\.)+)(?:[ \t]+(?:[A-Z][\w’'-]+|(?:[A-Z]\.)+|von|van|der|de|la|bin)){0,6}")
-_WORDS_BEFORE = re.compile(r"((?:[\w’'.-]+[ \t]+){1,6})$")
+_PLAIN_WORD = re.compile(r"[\w’'.-]+")
 _APPOSITIVE_AFTER = re.compile(r"[ \t]*,[ \t]*((?:(?:the|a|an)[ \t]+|[A-Z][\w.]*[’']s[ \t]+)[^,.;:()“”\"\n]{2,70}?)[ \t]*(?:[,.;)]|$)")
 _APPOSITIVE_BEFORE = re.compile(r"(?:^|[.;:!?]\s+|\n)((?:[Tt]he|[Aa]n?)[ \t]+[^,.;:()“”\"\n]{2,70}?),[ \t]*$")
 
@@ -73,14 +73,14 @@ class RoleIndex:
         for match in _NAME_RUN.finditer(text):
             run = match.group(0)
             name = person_name(run)
-            if not name or not is_person(name):
+            if not name:
                 continue
             at = run.rfind(name.split()[0])
             words = _WORD.findall(run[:at])
             words += _title_before(text[max(0, match.start() - 80):match.start()], countries, title_vocabulary)
             words += _appositive(text, match.start(), match.end())
             words += _party_and_place(text, match.end())
-            if any(_normal(w, countries)[-1] in ROLE_HEADS for w in words):
+            if any(_normal(w, countries)[-1] in ROLE_HEADS for w in words) and is_person(name):
                 self.introductions.append(Introduction(match.start(), canonical(name), title_words(words, countries)))
 
     def resolve(self, mention: str, at: Optional[int] = None) -> Optional[str]:
@@ -108,10 +108,14 @@ class RoleIndex:
 
 def _title_before(before: str, countries: dict, vocabulary: set) -> list[str]:
     """The title words just before a name ("former prime minister", "Japan's Minister of Defense")."""
-    match = _WORDS_BEFORE.search(before)
-    if not match:
+    before = before.rsplit("\n", 1)[-1]  # within the line
+    if not before or before[-1] not in " \t":
         return []
-    words = match.group(1).split()
+    words = []
+    for token in reversed(before.split()[-6:]):  # the plain words just before (no punctuation between)
+        if not _PLAIN_WORD.fullmatch(token):
+            break
+        words.insert(0, token)
     taken: list[str] = []
     for word in reversed(words):
         bare = re.sub(r"[’']s$", "", word.lower()).replace(".", "")
