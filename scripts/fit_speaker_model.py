@@ -119,6 +119,34 @@ def design(examples: list[dict]):
     return names, np.array(rows), np.array(labels), np.array(groups), np.array(weights), np.array(owners)
 
 
+def fit_scorer(X, y, w, owners, rows, objective: str):
+    """(coefficients, intercept) of a linear candidate scorer fitted on the candidates `rows`.
+
+    pointwise: logistic regression on each candidate (right or not). pairwise: logistic regression on the
+    feature differences between each right and each wrong candidate of a statement (in both orders, no
+    intercept), every statement weighted as one, so the score ranks a statement's candidates."""
+    if objective == "pointwise":
+        model = LogisticRegression(C=C, max_iter=2000).fit(X[rows], y[rows], sample_weight=w[rows])
+        return model.coef_[0], float(model.intercept_[0])
+    diffs, labels, weights = [], [], []
+    chosen = np.zeros(len(y), dtype=bool)
+    chosen[rows] = True
+    for owner in np.unique(owners[rows]):
+        mine = np.where((owners == owner) & chosen)[0]
+        right, wrong = mine[y[mine] == 1], mine[y[mine] == 0]
+        if not len(right) or not len(wrong):
+            continue
+        share = w[mine[0]] / (len(right) * len(wrong))
+        for r in right:
+            for q in wrong:
+                diffs += [X[r] - X[q], X[q] - X[r]]
+                labels += [1, 0]
+                weights += [share, share]
+    model = LogisticRegression(C=C, max_iter=4000, fit_intercept=False).fit(
+        np.array(diffs), np.array(labels), sample_weight=np.array(weights))
+    return model.coef_[0], 0.0
+
+
 def choices(scores: np.ndarray, owners: np.ndarray, examples: list[dict]):
     """Per example: (top score, margin, whether the top candidate is right); None without candidates."""
     out = []
@@ -142,6 +170,8 @@ def main() -> None:
     parser.add_argument("--report", type=Path, default=None, help="Write the fit's figures (no text) here.")
     parser.add_argument("--unknown-cost", type=float, default=UNKNOWN_COST,
                         help="Cost of an `unknown` speaker against 1 for a wrong one (sets the threshold).")
+    parser.add_argument("--objective", choices=["pointwise", "pairwise"], default="pointwise",
+                        help="pointwise: each candidate right or not; pairwise: right against wrong within a statement.")
     args = parser.parse_args()
     unknown_cost = args.unknown_cost
 
@@ -150,8 +180,8 @@ def main() -> None:
     names, X, y, groups, w, owners = design(examples)
     oof = np.zeros(len(y))
     for train, test in GroupKFold(n_splits=5).split(X, y, groups):
-        model = LogisticRegression(C=C, max_iter=2000).fit(X[train], y[train], sample_weight=w[train])
-        oof[test] = model.decision_function(X[test])
+        coef, intercept = fit_scorer(X, y, w, owners, train, args.objective)
+        oof[test] = X[test] @ coef + intercept
     picked = choices(oof, owners, examples)
     usable = [(p, e) for p, e in zip(picked, examples) if p is not None]
     calibrator = LogisticRegression(C=100.0, max_iter=2000).fit(
@@ -164,7 +194,7 @@ def main() -> None:
         curve.append({"threshold": round(float(t), 2), "cost": round(float(cost), 1)})
         if best_cost is None or cost < best_cost - 1e-9:
             threshold, best_cost = float(t), cost
-    final = LogisticRegression(C=C, max_iter=2000).fit(X, y, sample_weight=w)
+    final_coef, final_intercept = fit_scorer(X, y, w, owners, np.arange(len(y)), args.objective)
     figures = {}
     for corpus in ("polnear", "realnews"):
         mine = [(p, e) for p, e in zip(picked, examples) if e["corpus"] == corpus]
@@ -179,13 +209,14 @@ def main() -> None:
         "data": {"polnear": f"{args.polnear.name} (PolNeAR export), split train, attributions with a named source",
                  "realnews": f"{args.realnews.name} (realnews set), split train, statements with a known speaker"},
         "examples": dict(Counter(e["corpus"] for e in examples)), "rows": int(len(y)), "positives": int(y.sum()),
-        "model": f"sklearn LogisticRegression(C={C}), realnews weight {REALNEWS_WEIGHT}", "features": len(names),
+        "model": f"sklearn LogisticRegression(C={C}), {args.objective} objective, realnews weight {REALNEWS_WEIGHT}",
+        "features": len(names),
         "calibration": "logistic on (top score, margin over the runner-up), out-of-fold scores, 5 folds by article",
         "threshold_rule": f"minimise {WRONG_COST} per wrong speaker + {unknown_cost} per unknown, out of fold",
         "out_of_fold": figures, "threshold_curve": curve,
     }
-    weights = {n: round(float(v), 5) for n, v in zip(names, final.coef_[0])}
-    data = {"weights": weights, "intercept": round(float(final.intercept_[0]), 5),
+    weights = {n: round(float(v), 5) for n, v in zip(names, final_coef)}
+    data = {"weights": weights, "intercept": round(float(final_intercept), 5),
             "calibration": [round(float(calibrator.coef_[0][0]), 5), round(float(calibrator.coef_[0][1]), 5),
                             round(float(calibrator.intercept_[0]), 5)],
             "threshold": round(threshold, 2), "metadata": metadata}

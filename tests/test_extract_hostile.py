@@ -56,10 +56,11 @@ def test_long_line_without_a_sentence_end():
 
 
 def test_large_article_of_many_paragraphs():
-    para = ('The harbour board met on Tuesday. "We will open the pier in May," said Odell Varga, the board chair. '
-            'Varga told reporters that costs had risen, adding that the council "must pay its share." '
+    # each paragraph its own pier: the same words twice in one article are reported once
+    para = ('The harbour board met on Tuesday. "We will open pier {n} in May," said Odell Varga, the board chair. '
+            'Varga told reporters that costs of pier {n} had risen, adding that the council "must pay its share." '
             'Critics said the plan was rushed.')
-    assert _extract_in_subprocess("\n\n".join([para] * 1200)) >= 2400
+    assert _extract_in_subprocess("\n\n".join(para.format(n=n) for n in range(1200))) >= 2400
 
 
 def test_unclosed_quotes_and_caption_openers():

@@ -24,6 +24,8 @@ from stance.errors import StanceError
 from stance.extract import lexicon
 from stance.extract.found import Found
 from stance.extract.grammar import visible_text
+from stance.extract.names import GROUP_NOUNS, SPEAKING_ORGANISATIONS
+from stance.extract.roles import ROLE_HEADS
 from stance.extract.speakers import PRONOUNS, UNKNOWN, ArticleSpeakers, normalise_phrase
 from stance.extract.spans import SpanList, sentence_at, span_at
 
@@ -32,7 +34,7 @@ WINDOW_BEFORE = 700  # how far before a statement named candidates are looked fo
 WINDOW_AFTER = 250  # and after it (a trailing tag, an inverted tag)
 CONSTRUCTIONS = ("tag_before", "tag_after", "content_clause", "trailing_tag", "inverted_tag", "as_tag", "evaluative",
                  "act_phrase", "act_participle", "participle", "according_to", "colon_intro", "quote_run",
-                 "sentence_subject", "paragraph_run", "previous_subject")
+                 "sentence_subject", "paragraph_run", "previous_subject", "transcript_turn")
 KINDS = ("direct", "indirect", "mixed")
 _OBJECT_BEFORE = re.compile(r"\b(?:to|told|tells|asked|asks|with|by|of|for|about|against|at|in|on|from|thanked|"
                             r"interviewed|than|like)\s+(?:the\s+)?$", re.IGNORECASE)
@@ -55,7 +57,7 @@ class Mention:
     start: int
     end: int
     speaker: str
-    kind: str  # person, body, outlet
+    kind: str  # person, body, outlet, organisation
     subject: bool  # a lower-case verb follows it
     object: bool  # a preposition or an addressing verb precedes it
     possessive: bool
@@ -107,6 +109,8 @@ def _resolve_mention(name: str, speakers: ArticleSpeakers) -> tuple[str, str]:
         return registry.bodies[phrase], "body"
     if speakers.is_person(bare):
         return speakers.resolve(bare), "person"
+    if phrase and phrase.split()[-1] in SPEAKING_ORGANISATIONS and " " in phrase:
+        return speakers.resolve(bare), "organisation"  # "the Trayvon Martin Foundation"
     return UNKNOWN, ""
 
 
@@ -116,14 +120,32 @@ def _distance_feature(chars: Optional[int]) -> float:
 
 
 def _rule_features(item: Found, rule_speaker: str, speakers: ArticleSpeakers) -> dict:
-    mention = item.mention.strip().lower()
-    kind = "none" if not mention else "pronoun" if mention in PRONOUNS else \
-        "name" if speakers.is_person(item.mention) else "other"
+    kind = mention_kind(item.mention, speakers)
     features = {"rule": 1.0, "rule_confidence": item.statement.speaker_confidence, f"rule_mention_{kind}": 1.0,
                 "rule_shared": float(item.same_as is not None)}
     if item.construction in CONSTRUCTIONS:
         features[f"rule_{item.construction}"] = 1.0
     return features
+
+
+def mention_kind(mention: str, speakers: ArticleSpeakers) -> str:
+    """What the rules' speaker mention is: none, pronoun, name, country (its government speaks), role ("the
+    chancellor"), group ("Doe and Roe", "European leaders"), other."""
+    phrase = normalise_phrase(mention)
+    words = phrase.split()
+    if not words:
+        return "none"
+    if phrase in PRONOUNS or phrase == "they":
+        return "pronoun"
+    if speakers.is_person(mention):
+        return "name"
+    if phrase in speakers.registry.countries:
+        return "country"
+    if words[-1] in ROLE_HEADS or phrase in speakers.registry.role_phrases:
+        return "role"
+    if " and " in phrase or words[-1] in GROUP_NOUNS:
+        return "group"
+    return "other"
 
 
 def statement_candidates(item: Found, rule_speaker: str, previous_speaker: Optional[str], text: str,
@@ -160,6 +182,7 @@ def statement_candidates(item: Found, rule_speaker: str, previous_speaker: Optio
         by_speaker[rule_speaker].features.update(_rule_features(item, rule_speaker, speakers))
     if previous_speaker in by_speaker:
         by_speaker[previous_speaker].features["previous"] = 1.0
+    _antecedent_features(by_speaker, nearby, item, sentence, speakers)
     for candidate in by_speaker.values():
         features = candidate.features
         features["mentions"] = min(1.0, features.get("mentions", 0.0))
@@ -167,11 +190,39 @@ def statement_candidates(item: Found, rule_speaker: str, previous_speaker: Optio
         features[f"kind_{statement.kind}"] = 1.0
         if candidate.speaker in speakers.registry.aliases.values():
             features["registry_person"] = 1.0
+        if " and " in candidate.speaker:
+            features["joint"] = 1.0
         if not item.mention:
             features["no_rule_mention"] = 1.0
         elif rule_speaker == UNKNOWN and item.mention.strip().lower() not in PRONOUNS:
             features["rule_unresolved_mention"] = 1.0  # "said one longtime adviser to …": an unnamed speaker
     return list(by_speaker.values())
+
+
+def _antecedent_features(by_speaker: dict, nearby: list[Mention], item: Found, sentence, speakers) -> None:
+    """Which candidate a pronoun or a bare report most likely points back to: the last person named as a
+    subject before the statement (not an object, not a possessive), the last person named plainly, and the
+    first person named as a subject in the statement's own sentence (the subject of its reporting verb)."""
+    statement = item.statement
+    anchor = min(statement.start, item.mention_start) if item.mention_start >= 0 else statement.start
+    before = sorted((m for m in nearby if m.kind == "person" and m.end <= anchor), key=lambda m: m.start)
+    plain = [m for m in before if not m.possessive and not m.object]
+    pronoun = item.mention.strip().lower() in PRONOUNS
+    marks = {}
+    subjects = [m for m in plain if m.subject]
+    if subjects:
+        marks.setdefault(subjects[-1].speaker, []).append("last_subject_before")
+    if plain:
+        marks.setdefault(plain[-1].speaker, []).append("last_plain_before")
+    opening = [m for m in plain if sentence[0] <= m.start]
+    if opening:
+        marks.setdefault(opening[0].speaker, []).append("sentence_first_person")
+    for speaker, names in marks.items():
+        if speaker in by_speaker:
+            for name in names:
+                by_speaker[speaker].features[name] = 1.0
+                if pronoun:
+                    by_speaker[speaker].features["pronoun_" + name] = 1.0
 
 
 def _gap(mention: Mention, start: int, end: int) -> int:

@@ -21,6 +21,7 @@ _MONTH = r"(January|February|March|April|May|June|July|August|September|October|
 _MONTH_DAY = re.compile(r"\b(?i:on\s+)?" + _MONTH + r"\s+(\d{1,2})(?:st|nd|rd|th)?\b(?:,?\s+(\d{4}))?")
 _MONTH_YEAR = re.compile(r"\b(?i:in|during|last)\s+" + _MONTH + r"(?:\s+(\d{4}))?\b(?!\s+\d{1,2}\b)")
 _YEAR = re.compile(r"\b(?:in|during|back in)\s+(?:(?:early|late|mid-?)\s*)?((?:19|20)\d\d)\b(?!\s*[-–]\d)", re.IGNORECASE)
+_LAST_MONTH = re.compile(r"\blast month\b|\ba month ago\b", re.IGNORECASE)
 _DAYS_BACK = [(re.compile(r"\byesterday\b|\ba day earlier\b|\bthe day before\b|\bthe previous day\b", re.IGNORECASE), 1),
               (re.compile(r"\blast week\b|\ba week (?:ago|earlier)\b", re.IGNORECASE), 7)]
 
@@ -48,6 +49,18 @@ def _around_statement(context: str, words: str) -> str:
     if at < 0:
         return visible
     return visible[max(0, at - TAG_REACH):at] + " … " + visible[at + len(words):at + len(words) + TAG_REACH]
+
+
+_SINCE = re.compile(r"\bsince\b[^.;:!?]{0,40}$", re.IGNORECASE)
+
+
+def _first_dating(pattern: re.Pattern, context: str) -> Optional[re.Match]:
+    """The first match of a date pattern that dates the utterance: not one in a "since …" phrase ("since
+    he took office in 2014", "since returning to office in January"), which dates something else."""
+    for match in pattern.finditer(context):
+        if not _SINCE.search(context[max(0, match.start() - 60):match.start()]):
+            return match
+    return None
 
 
 def _month_number(name: str) -> int:
@@ -81,6 +94,10 @@ def utterance_date(context: str, article_date: Optional[str], precision: Optiona
         found = rule(context if tag_region is None else tag_region, published, precision)
         if found is not None:
             return found
+    region = context if tag_region is None else tag_region
+    if _LAST_MONTH.search(region) and precision in ("day", "month") and not lexicon.WEEKDAY.search(region):
+        previous = published.replace(day=1) - timedelta(days=1)
+        return previous.isoformat()[:7], "month"  # "said last month": the month before the article's
     if precision != "day":
         return article_date, precision
     for pattern, days in _DAYS_BACK:
@@ -107,7 +124,7 @@ def _period_end(article_date: str) -> _date:
 
 def _explicit_day(context: str, published: _date, precision: Optional[str]):
     """`on June 19`, `June 19, 2018`: that day (the article's year, or the one before when later)."""
-    match = _MONTH_DAY.search(context)
+    match = _first_dating(_MONTH_DAY, context)
     if not match:
         return None
     year = int(match.group(3)) if match.group(3) else published.year
@@ -127,7 +144,7 @@ def _safe_date(year: int, month: int, day: int) -> Optional[_date]:
 
 def _named_month(context: str, published: _date, precision: Optional[str]):
     """`in March 2016`, `in June`: that month (a month without a year: the latest not after the article)."""
-    match = _MONTH_YEAR.search(context)
+    match = _first_dating(_MONTH_YEAR, context)
     if not match:
         return None
     month = _month_number(match.group(1))
@@ -140,7 +157,7 @@ def _named_month(context: str, published: _date, precision: Optional[str]):
 
 def _named_year(context: str, published: _date, precision: Optional[str]):
     """`in 2017`, `during 2016`: an earlier year than the article's."""
-    match = _YEAR.search(context)
+    match = _first_dating(_YEAR, context)
     if not match or int(match.group(1)) >= published.year:
         return None
     return match.group(1), "year"

@@ -17,10 +17,11 @@ from stance.extract.attribution import SpeakerModel, attribute, load_model
 from stance.extract.dates import finish, utterance_date
 from stance.extract.grammar import mask_spans
 from stance.extract.indirect import indirect_statements
-from stance.extract.quotes import direct_statements, find_quotes, is_heading_or_caption, paragraphs
+from stance.extract.quotes import direct_statements, find_quotes, prose_paragraphs
 from stance.extract.resolve import drop_overlaps, nearby_person, resolve_in_order
 from stance.extract.speakers import ActorRegistry, ArticleSpeakers, load_registry
 from stance.extract.spans import SpanList, SpanSet, sentence_context, sentences_in
+from stance.extract.transcripts import transcript_turns
 from stance.extract.untagged import untagged_quotes
 from stance.records import Article, Statement
 
@@ -48,10 +49,14 @@ class Extractor:
         def person_before(start: int, stop: int) -> Optional[str]:
             return nearby_person(text, start, stop, speakers)
 
-        paras = SpanList(p for p in paragraphs(text) if not is_heading_or_caption(text[p[0]:p[1]]))
+        paras = SpanList(prose_paragraphs(text))
         quotes = find_quotes(text, paras)
         sentences = sentences_in(text, paras)
         found = direct_statements(article, text, quotes, sentences, paras, person_before)
+        turns = transcript_turns(article, text, paras, speakers)
+        if turns:  # a transcript: each turn is one statement, quotations inside it included
+            within = SpanSet((t.statement.start, t.statement.end) for t in turns)
+            found = [f for f in found if not within.overlaps((f.statement.start, f.statement.end))] + turns
         masked = mask_spans(text, [(q.open, q.close + 1) for q in quotes] + [(f.statement.end, f.tag_end) for f in found])
         taken = SpanSet((f.statement.start, f.statement.end) for f in found)
         found += indirect_statements(article, text, sentences, masked, taken, found, speakers, person_before)
@@ -62,7 +67,22 @@ class Extractor:
         found = resolve_in_order(drop_overlaps(found), speakers, text)
         if self.speaker_model is not None or keep is not None:
             found = attribute(found, text, speakers, sentences, paras, self.speaker_model, keep)
-        return [f.statement for f in found]
+        return reportable([f.statement for f in found])
+
+
+def reportable(statements: list[Statement]) -> list[Statement]:
+    """The statements worth reporting: the same words found twice in one article (a passage the page
+    repeats) only once. (Dropping quotations of one or two words was measured too: it removes scare quotes,
+    but they are also what finds a paraphrase around a quoted fragment, so recall fell more than
+    precision rose.)"""
+    seen, kept = set(), []
+    for statement in statements:
+        key = " ".join(statement.text.split()).lower()
+        if key in seen:
+            continue
+        seen.add(key)
+        kept.append(statement)
+    return kept
 
 
 def extract_statements(articles: Iterable[Article], registry: Optional[ActorRegistry] = None) -> Iterable[Statement]:

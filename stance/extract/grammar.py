@@ -84,7 +84,7 @@ def trailing_subject(left: str) -> Optional[str]:
         bare = word.strip("[]")
         lower = bare.lower().replace("’s", "").replace("'s", "")
         if not run and lower in PRONOUN_SUBJECTS - {"it", "there", "this", "washington"}:
-            return word
+            return re.sub(r"[’']s$", "", word)  # "he’s even threatened": he
         if bare[:1].isupper() or lower in NP_WORDS:
             run.insert(0, word)
             continue

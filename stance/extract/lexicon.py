@@ -26,7 +26,9 @@ _BARE = ("said says say told tells added adds stated states wrote writes warned 
          "vowed vows pledged pledges questioned questions doubted doubts announced announces confirmed "
          "confirms denied denies indicated indicates signalled signaled signals hinted hints urged urges "
          "threatened threatens asked asks reported reports clarified clarifies iterated implied implies "
-         "warn argue insist contend caution predict stress claim").split()
+         "warn argue insist contend caution predict stress claim").split() + ["made clear", "made it clear",
+                                                                         "makes clear", "makes it clear",
+                                                                         "pointed out", "points out"]
 REPORT_VERBS = set(_BARE) | QUOTE_VERBS | {"cast doubt", "casts doubt", "expressed doubt", "expressed doubts", "expressed concern",
                              "expressed confidence", "raised doubts"}
 # Forms that are also common nouns or need "that" to be a report.
@@ -38,7 +40,8 @@ NEEDS_THAT = {"mused", "muses", "states", "claims", "notes", "questions", "doubt
               "expressed confidence", "raised doubts", "affirmed", "affirms", "reaffirmed", "reaffirms",
               "explained", "explains", "urged", "urges", "asked", "asks"} | (QUOTE_VERBS - set(_BARE))
 # Verbs whose bare complement is as often a noun phrase as a clause: a clause needs a finite verb.
-CHECK_BARE = {"reported", "reports", "implied", "implies", "iterated", "clarified", "clarifies"}
+CHECK_BARE = {"reported", "reports", "implied", "implies", "iterated", "clarified", "clarifies", "pointed out",
+              "points out"}
 OBJECT_VERBS = {"told", "tells", "assured", "assures", "warned", "warns", "reminded", "reminds", "informed",
                 "informs", "urged", "urges", "promised", "promises"}
 INFINITIVE_VERBS = {"pledged", "pledges", "vowed", "vows", "promised", "promises", "threatened", "threatens"}
@@ -68,7 +71,10 @@ PREPOSITIONS = set(("in on at during after before via from with over through whi
 # as in `(?:\s+|filler)+$`, backtracks exponentially on a long run of spaces.
 FILLER = re.compile(r"\b(?:has|have|had|also|repeatedly|previously|later|earlier|then|once|again|"
                     r"officially|recently|publicly|privately|reportedly|just|already|would|will|did|does|only|"
-                    r"openly|firmly|flatly|initially|subsequently|separately|further|still|often|"
+                    r"openly|firmly|flatly|initially|subsequently|separately|further|still|often|long|again|now|never|"
+                    r"even|forcefully|strongly|sharply|bluntly|explicitly|directly|specifically|clearly|quickly|"
+                    r"immediately|swiftly|angrily|frequently|emphatically|personally|formally|jointly|similarly|"
+                    r"likewise|notably|pointedly|privately|"
                     r"(?:on[ \t]+|last[ \t]+|this[ \t]+)?(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|on[ \t]+\w{1,12}[ \t]+\d{1,4}|"
                     r"in[ \t]+a[ \t]+statement|in[ \t]+an[ \t]+interview)$")
 FILLER_TAIL = 40  # longest filler, with some spacing
@@ -110,12 +116,14 @@ _ACT = ("expressed expresses voiced voices praised praises lauded lauds hailed h
         "endorsed endorses advocated advocates threatened threatens pledged pledges vowed vows promised "
         "promises questioned questions acknowledged acknowledges conveyed conveys recommitted recommits "
         "critiqued critiques rebuffed rebuffs objected objects opposed opposes warned warns "
-        "assured assures reassured reassures").split()
+        "assured assures reassured reassures admonished admonishes cited cites").split()
 _ACT_PHRASES = ("called for|calls for|called on|calls on|pressed for|presses for|pushed for|pushes for|pleaded for|"
                 "appealed for|argued for|argues for|spoke of|spoke about|speaks of|talked about|talks about|"
                 "complained about|complained of|cast doubt on|casts doubt on|raised doubts about|raised concerns about|"
                 "raised the prospect of|raised the possibility of|raised the threat of|took aim at|takes aim at|"
-                "hit out at|hits out at|insisted on|insists on|pointed to|points to|made the case for|"
+                "hit out at|hits out at|insisted on|insists on|pointed to|points to|pointed out|points out|made the case for|"
+                "made the case that|made the case to|"
+                r"made(?:\s\w+)?\sdemands?\sfor|made(?:\s\w+)?\scalls?\sfor|"
                 "made a case for|made an impassioned case for|made a strong case for|went so far as to")
 ACT_VERBS = set(_ACT)
 ACT_VERB = re.compile(r"\b(" + _ACT_PHRASES.replace(" ", r"\s+") + "|" + "|".join(sorted(_ACT, key=len, reverse=True))

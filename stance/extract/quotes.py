@@ -40,6 +40,54 @@ def is_heading_or_caption(line: str) -> bool:
     return not re.search(r"[.!?\"”’:)…]$", stripped) and len(stripped.split()) < HEADING_WORDS
 
 
+CAPTION_IN_PROSE_WORDS = 60  # a paragraph this long with a caption in it is prose with a caption glued in
+TRUNCATED_WORDS = 6  # a last line this long, mostly in lower case, is prose cut off, not a heading
+
+
+def prose_paragraphs(text: str) -> list[tuple[int, int]]:
+    """The paragraphs that can carry statements: no headings or captions. A caption glued into a long
+    paragraph of prose takes only its own sentences out; the text's last line, when an excerpt ends
+    mid-sentence ("… Doe said that the plan would"), stays prose."""
+    from stance.extract.spans import sentence_spans
+
+    spans = paragraphs(text)
+    kept = []
+    for index, (start, end) in enumerate(spans):
+        line = text[start:end]
+        if not is_heading_or_caption(line):
+            kept.append((start, end))
+        elif lexicon.CAPTION.search(line) and len(line.split()) >= CAPTION_IN_PROSE_WORDS:
+            kept += _without_caption_sentences(text, start, end, sentence_spans(text))
+        elif index == len(spans) - 1 and _cut_off_prose(line):
+            kept.append((start, end))
+    return kept
+
+
+def _cut_off_prose(line: str) -> bool:
+    words = line.split()
+    lower = sum(1 for w in words if w[:1].islower())
+    return len(words) >= TRUNCATED_WORDS and lower * 2 >= len(words) and not lexicon.CAPTION.search(line)
+
+
+def _without_caption_sentences(text: str, start: int, end: int, sentences) -> list[tuple[int, int]]:
+    """The runs of a paragraph's sentences that hold no caption marker."""
+    runs, run_start, run_end = [], None, None
+    for s_start, s_end in sentences:
+        if s_end <= start or s_start >= end:
+            continue
+        s_start, s_end = max(s_start, start), min(s_end, end)
+        if lexicon.CAPTION.search(text[s_start:s_end]):
+            if run_start is not None:
+                runs.append((run_start, run_end))
+            run_start = None
+            continue
+        run_start = s_start if run_start is None else run_start
+        run_end = s_end
+    if run_start is not None:
+        runs.append((run_start, run_end))
+    return runs
+
+
 def _closes(text: str, i: int, open_at: int, end: int, use_single: bool) -> bool:
     """Whether the mark at `i` closes the quotation opened at `open_at` (a single mark closes only a
     single one; an opening mark typed where the closing one belongs closes too: `…,“ said Doe`)."""

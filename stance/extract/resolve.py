@@ -56,7 +56,8 @@ def resolve_in_order(found: list[Found], speakers: ArticleSpeakers, text: str = 
         if item.same_as is not None and item.same_as.statement.speaker:
             speaker = item.same_as.statement.speaker
         else:
-            speaker = speakers.resolve(item.mention, nearby) if item.mention else UNKNOWN
+            at = item.mention_start if item.mention_start >= 0 else item.statement.start
+            speaker = speakers.resolve(item.mention, nearby, at) if item.mention else UNKNOWN
         item.statement = replace(item.statement, speaker=speaker,
                                  speaker_confidence=rule_confidence(item, speaker, speakers))
         if speaker != UNKNOWN:

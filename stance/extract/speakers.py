@@ -10,180 +10,45 @@ in it resolve to the fullest form of the name seen in the same article.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 from typing import Optional
 
-from stance.config import DEFAULT_ACTORS, load_yaml
-from stance.errors import StanceError
+from stance.extract.names import (BODY_NOUNS, FUNCTION_WORDS, GROUP_NOUNS, NAME_PARTICLES, ORGANISATION_WORDS,  # noqa: F401 (re-exported)
+                                  SPEAKING_ORGANISATIONS, TITLE_WORDS, body_of_spokesperson, initial, person_name)
+from stance.extract.registry import ActorRegistry, RoleSpan, load_registry, normalise_phrase  # noqa: F401 (re-exported)
+from stance.extract.roles import ROLE_HEADS, RoleIndex
 
 UNKNOWN = "unknown"
 PRONOUNS = {"he", "she", "him", "her"}
 
-# Words that describe a person's office or standing rather than name them.
-TITLE_WORDS = {
-    "mr", "mrs", "ms", "miss", "dr", "sir", "dame", "lord", "lady", "prof", "professor", "rev", "gov", "atty",
-    "sgt", "capt", "adm", "maj", "reps", "sens", "hon",
-    "president", "vice", "prime", "minister", "premier", "chancellor", "secretary", "general", "chief",
-    "senator", "sen", "rep", "representative", "congressman", "congresswoman", "governor", "mayor",
-    "ambassador", "envoy", "spokesperson", "spokesman", "spokeswoman", "leader", "head", "deputy",
-    "foreign", "defence", "defense", "treasury", "state", "interior", "finance", "trade", "commerce",
-    "major", "lieutenant", "colonel", "admiral", "commander", "captain", "sergeant", "gen", "lt", "col",
-    "king", "queen", "prince", "princess", "pope", "former", "acting", "incoming", "outgoing", "then",
-    "chairman", "chairwoman", "chair", "director", "commissioner", "speaker", "justice", "judge",
-    "officer", "official", "adviser", "advisor", "analyst", "expert", "professor", "candidate",
-    "nominee", "pick", "his", "her", "their", "its", "the", "a", "an", "of", "for", "and", "policy",
-    "security", "national", "council", "commission", "house", "senate", "congress", "party", "us",
-    "u.s.", "uk", "eu", "un", "nato", "european", "american", "british", "french", "german", "danish",
-    "japanese", "russian", "ukrainian", "chinese", "greenlandic", "canadian", "polish", "dutch",
-    "mp", "mps", "mep", "meps", "lawmaker", "legislator", "congressman", "assemblyman", "assemblywoman",
-    "councillor", "councilor", "alderman", "deputy", "spokesperson", "dr", "mayor",
-}
-# Lower-case particles inside surnames ("Joost van Dam", "Ursula von der Leyen").
-NAME_PARTICLES = {"van", "von", "der", "den", "de", "da", "di", "du", "la", "le", "bin", "al", "ter", "ten"}
-# Nouns that mark an unnamed body or a person described only by role.
-BODY_NOUNS = {
-    "spokesperson", "spokesman", "spokeswoman", "spokespeople", "official", "officials", "ministry",
-    "embassy", "department", "government", "office", "agency", "campaign", "administration",
-    "house", "kremlin", "pentagon", "commission", "council", "alliance", "diplomat", "diplomats",
-    "source", "sources", "statement", "command", "army", "military", "parliament", "cabinet",
-}
-# Capitalised words that open sentences rather than names.
-FUNCTION_WORDS = {
-    "however", "but", "and", "in", "at", "on", "this", "those", "these", "such", "while", "earlier", "recently",
-    "meanwhile", "officially", "notably", "for", "some", "several", "during", "after", "before", "amid", "even",
-    "yet", "so", "then", "also", "still", "it", "if", "when", "as", "since", "although", "though", "because",
-    "separately", "both", "neither", "either", "many", "most", "asked", "speaking", "according", "with", "without",
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "doubtful", "asserting",
-}
+_PAIR = re.compile(r"((?:[A-Z][\w’'.-]+[ \t]+){0,3}[A-Z][\w’'-]+)[ \t]+and[ \t]+((?:[A-Z][\w’'.-]+[ \t]+){0,3}[A-Z][\w’'-]+)")
+_QUANTIFIER = re.compile(r"^(?:several|some|many|a\s+few|few|two|three|four|five|\d+)\s+", re.IGNORECASE)
+PAIR_WINDOW = 400  # "they" is the two people named together within this many characters before
+_ORGANISATION_NAME = re.compile(r"(?:[A-Z][\w’'.&-]*\s+(?:(?:of|for|the|and|on)\s+)*)*[A-Z][\w’'.&-]*$")
+# "Prime Minister Jane Doe of the Harbour Party", "Sen. Jane Doe of Ohio": the person, not the party or place.
+_OF_PLACE = re.compile(r"\s+of\s+(?:the\s+)?[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*){0,4}\s*$")
+
+
+def _without_of_place(mention: str) -> str:
+    """A mention without the place or organisation after its person's name ("Jane Doe of Ohio" -> "Jane Doe")."""
+    match = _OF_PLACE.search(mention)
+    if match:
+        name = person_name(mention[:match.start()])
+        if name and " " in name:
+            return mention[:match.start()]
+    return mention
+# Bodies named only by kind.
+_MINISTRY_KINDS = {"foreign ministry", "defense ministry", "defence ministry", "ministry of foreign affairs",
+                   "ministry of defense", "ministry of defence", "foreign office"}
+_BARE_SOURCES = {"official", "officials", "spokesperson", "spokesman", "spokeswoman", "source", "sources", "readout",
+                 "statement", "diplomat"}
+_OFFICIAL_OF = re.compile(r"\b(?:[Aa]n?|[Tt]he|[Oo]ne)[ \t]+(?:(?:senior|top|chief|deputy|unnamed|anonymous|press)[ \t]+)*"
+                          r"(?:[A-Z][\w.’'-]*[ \t]+){1,4}(?:government[ \t]+)?(?:official|spokesperson|spokesman|"
+                          r"spokeswoman|source)s?\b")
+# Title words that may stand before a name in an introduction ("former prime minister Jane Doe").
+_TITLE_VOCABULARY = TITLE_WORDS - {"the", "a", "an", "his", "her", "their", "its", "and", "for", "of"}
 _HONORIFIC = re.compile(r"^(?:mr|mrs|ms|dr|sir)\.?\s+", re.IGNORECASE)
-_LEADING = re.compile(r"^(?:the|a|an|former|then|also)\s+", re.IGNORECASE)
 
 
-@lru_cache(maxsize=65536)  # called for every name run of every article: most repeat
-def normalise_phrase(text: str) -> str:
-    """Lower-case, unify apostrophes and spacing, drop a leading article."""
-    text = text.replace("’", "'").replace("‘", "'").replace(".", "")
-    text = re.sub(r"\s+", " ", text).strip(" ,;:").lower()
-    while True:
-        stripped = _LEADING.sub("", text)
-        if stripped == text:
-            return text
-        text = stripped
-
-
-@dataclass
-class RoleSpan:
-    actor: str
-    start: str
-    end: Optional[str]
-
-
-@dataclass
-class ActorRegistry:
-    """Canonical actors, their aliases, dated roles and unnamed bodies."""
-
-    aliases: dict[str, str] = field(default_factory=dict)  # normalised alias -> canonical
-    role_phrases: dict[str, str] = field(default_factory=dict)  # normalised phrase -> role
-    role_holders: dict[str, list[RoleSpan]] = field(default_factory=dict)
-    bodies: dict[str, str] = field(default_factory=dict)  # normalised phrase -> canonical body
-    outlets: dict[str, str] = field(default_factory=dict)  # normalised name -> canonical outlet
-    places: set[str] = field(default_factory=set)  # normalised names of places that never speak
-    countries: dict[str, str] = field(default_factory=dict)  # normalised name, demonym or capital -> country
-
-    def holder(self, role: str, date: Optional[str], named: frozenset = frozenset()) -> Optional[str]:
-        """Who held `role` on `date` (YYYY[-MM[-DD]]); None if unknown or ambiguous.
-
-        A role passes to the successor on the day the successor takes it (a `to` day that is another
-        holder's `from` day belongs to the newcomer). When a month or year spans a handover, the holder
-        the article names (`named`, canonical names) decides; otherwise None."""
-        spans = self.role_holders.get(role, [])
-        if date is None:
-            return spans[0].actor if len(spans) == 1 else None
-        starts = {s.start for s in spans}
-        # compare on the common prefix so month or year precision still resolves
-        matches = {s.actor for s in spans if s.start[: len(date)] <= date and (
-            s.end is None or date < s.end[: len(date)] or date == s.end[: len(date)]
-            and not (len(date) == 10 and s.end in starts))}
-        if len(matches) > 1 and named:
-            matches &= set(named)
-        return matches.pop() if len(matches) == 1 else None
-
-
-def load_registry(path: Path = DEFAULT_ACTORS) -> ActorRegistry:
-    """Load and validate the actor registry YAML."""
-    data = load_yaml(path) or {}
-    where = str(path)
-    if not isinstance(data, dict) or set(data) - set(REGISTRY_KEYS):
-        raise StanceError(f"{where}: expected top-level keys {', '.join(REGISTRY_KEYS)}; "
-                          f"found {sorted(data) if isinstance(data, dict) else type(data).__name__}")
-    registry = ActorRegistry()
-    for index, actor in enumerate(data.get("actors") or [], start=1):
-        if not isinstance(actor, dict) or not actor.get("name") or set(actor) - {"name", "aliases", "roles"}:
-            raise StanceError(f"{where}: actor #{index} needs a name and only the keys name, aliases, roles")
-        name = str(actor["name"])
-        for alias in [name, *(actor.get("aliases") or [])]:
-            registry.aliases[normalise_phrase(str(alias))] = name
-        for role in actor.get("roles") or []:
-            if not isinstance(role, dict) or "role" not in role or "from" not in role:
-                raise StanceError(f"{where}: a role of {name} needs 'role' and 'from'")
-            span = RoleSpan(name, str(role["from"]), str(role["to"]) if role.get("to") else None)
-            registry.role_holders.setdefault(str(role["role"]), []).append(span)
-    for role, phrases in (data.get("roles") or {}).items():
-        for phrase in [role, *(phrases or [])]:
-            registry.role_phrases[normalise_phrase(str(phrase))] = str(role)
-    for body, phrases in (data.get("bodies") or {}).items():
-        for phrase in [body, *(phrases or [])]:
-            registry.bodies[normalise_phrase(str(phrase))] = str(body)
-    _load_countries(registry, data.get("countries") or {}, where)
-    for outlet, names in (data.get("outlets") or {}).items():
-        for name in [outlet, *(names or [])]:
-            registry.outlets[normalise_phrase(str(name))] = str(outlet)
-    registry.places.update(normalise_phrase(str(place)) for place in data.get("places") or [])
-    return registry
-
-
-REGISTRY_KEYS = ("actors", "roles", "bodies", "countries", "outlets", "places")
-_MINISTRIES = {"Ministry of Foreign Affairs": ["foreign ministry", "ministry of foreign affairs", "foreign affairs ministry",
-                                              "foreign office"],
-               "Ministry of Defense": ["defense ministry", "defence ministry", "ministry of defense", "ministry of defence"]}
-
-
-def _load_countries(registry: ActorRegistry, countries: dict, where: str) -> None:
-    """A country's names, demonyms and capitals: as a speaker, its government; its ministries by name."""
-    if not isinstance(countries, dict):
-        raise StanceError(f"{where}: 'countries' must map each country to its aliases, demonyms and capitals")
-    for country, info in countries.items():
-        info = info or {}
-        if not isinstance(info, dict) or set(info) - {"aliases", "demonyms", "capitals", "government"}:
-            raise StanceError(f"{where}: country {country!r} takes only the keys aliases, demonyms, capitals, government")
-        name = str(country)
-        government = str(info.get("government") or f"Government of {'the ' if name in _WITH_THE else ''}{name}")
-        names = [name, *map(str, info.get("aliases") or [])]
-        demonyms = [str(d) for d in info.get("demonyms") or []]
-        for phrase in names + [str(c) for c in info.get("capitals") or []]:
-            registry.countries[normalise_phrase(phrase)] = name
-            registry.bodies.setdefault(normalise_phrase(phrase), government)
-        for form in names:
-            for phrase in (f"{form} government", f"government of {form}", f"{form}'s government", f"{form} administration"):
-                registry.bodies[normalise_phrase(phrase)] = government
-        for demonym in demonyms:
-            registry.countries.setdefault(normalise_phrase(demonym), name)
-            for phrase in (f"{demonym} government", f"{demonym} administration"):
-                registry.bodies[normalise_phrase(phrase)] = government
-        _add_ministries(registry, name, names + demonyms)
-
-
-def _add_ministries(registry: ActorRegistry, country: str, forms: list[str]) -> None:
-    """"Japanese Foreign Ministry", "Japan's defence ministry" -> Japan Ministry of Foreign Affairs / of Defense."""
-    for ministry, kinds in _MINISTRIES.items():
-        phrases = [f"{form}{joint} {kind}" for kind in kinds for form in forms for joint in ("", "'s")]
-        for phrase in phrases:
-            registry.bodies.setdefault(normalise_phrase(phrase), f"{country} {ministry}")
-
-
-_WITH_THE = {"United States", "United Kingdom", "Netherlands", "Philippines", "Czech Republic", "United Arab Emirates"}
 
 
 # A news organisation named by kind ("the newspaper reported"), and a government named by kind.
@@ -228,53 +93,15 @@ def _capitalised_words(text: str) -> set[str]:
     return set(re.findall(r"\b[A-Z][\w’'-]+", text))
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"[\w’'.-]+", text)
-
-
-def person_name(mention: str) -> Optional[str]:
-    """The personal name inside a mention: the trailing run of capitalised non-title words."""
-    words = _words(re.sub(r"\[|\]", "", mention))
-    name: list[str] = []
-    for index in range(len(words) - 1, -1, -1):
-        bare = words[index].strip(".’'").replace("’s", "").replace("'s", "")
-        if bare in NAME_PARTICLES and name and index > 0 and words[index - 1][:1].isupper() \
-                and words[index - 1].lower().strip(".") not in TITLE_WORDS | FUNCTION_WORDS:
-            name.insert(0, bare)  # "van" in "Joost van Dam", only between name words
-            continue
-        if not bare or not bare[0].isupper() or bare.lower().strip(".") in TITLE_WORDS | FUNCTION_WORDS \
-                or all(part in TITLE_WORDS for part in bare.lower().split("-")):  # "Secretary-General"
-            break
-        name.insert(0, bare)
-    while name and name[0] in NAME_PARTICLES:
-        name.pop(0)
-    return " ".join(name) if name else None
-
-
-_SPOKES = r"(?:spokesperson|spokesman|spokeswoman|spokespeople|official|officials|source|sources)"
-_BODY_BEFORE = re.compile(r"(?:(?:a|an|the|one)\s+)?(?:(?:senior|top|chief|deputy|unnamed|anonymous|press)\s+)*"
-                          r"([A-Z].*?)\s+" + _SPOKES, re.IGNORECASE)
-_BODY_AFTER = re.compile(r"(?:(?:a|an|the|one)\s+)?(?:(?:senior|top|chief|deputy|unnamed|anonymous|press)\s+)*"
-                         + _SPOKES + r"\s+(?:for|of|at|from)\s+(?:the\s+)?([A-Z].*)", re.IGNORECASE)
-
-
-def _body_of_spokesperson(mention: str) -> Optional[str]:
-    """The body an unnamed spokesperson or official speaks for: "a White House official" -> White House,
-    "a spokesperson for the Port Authority" -> Port Authority."""
-    mention = re.sub(r"\s+", " ", mention.strip(" ,"))
-    for pattern in (_BODY_AFTER, _BODY_BEFORE):
-        match = pattern.fullmatch(mention)
-        if match and match.group(1)[:1].isupper() and not match.group(1).lower().startswith(("a ", "an ", "the ")):
-            return match.group(1).replace("’", "'")
-    return None
-
-
 class ArticleSpeakers:
     """Resolves speaker mentions within one article, remembering who was named."""
 
     def __init__(self, registry: ActorRegistry, article_text: str, date: Optional[str]):
         self.registry = registry
         self.date = date
+        self.text = article_text
+        self._roles = None  # the article's role introductions, built on the first role mention
+        self._officials: Optional[list] = None  # (position, body) of each unnamed official named
         self.full_names: list[str] = [n for n in self._collect_names(article_text) if not self._not_a_person(n)]
         self.by_surname: dict[str, list[str]] = {}
         self.by_first: dict[str, list[str]] = {}
@@ -293,8 +120,10 @@ class ArticleSpeakers:
         """A place, a country, an outlet or a body, not a person."""
         phrase = normalise_phrase(name)
         registry = self.registry
+        if phrase in registry.aliases:
+            return False
         return phrase in registry.places or phrase in registry.countries or phrase in registry.outlets \
-            or phrase in registry.bodies and phrase not in registry.aliases
+            or phrase in registry.bodies or bool(phrase) and phrase.split()[-1] in ORGANISATION_WORDS
 
     @staticmethod
     def _collect_names(text: str) -> list[str]:
@@ -310,8 +139,9 @@ class ArticleSpeakers:
         tokens = name.split()
         for k in range(len(tokens)):  # "Oval Office Trump": a known name at the end wins
             canonical = self.registry.aliases.get(normalise_phrase(" ".join(tokens[k:])))
-            if canonical:
-                return canonical
+            if canonical and not (k == len(tokens) - 1 == 1 and normalise_phrase(tokens[0]) not in self.registry.aliases
+                                  and initial(tokens[0]) not in {initial(w) for w in canonical.split()}):
+                return canonical  # ("Jane Nielsen" is not the registry's Jens Nielsen)
         last = name.split()[-1]
         longer = [n for n in self.by_surname.get(last, ()) if len(n) > len(name)]
         if not longer and " " not in name and not name.isupper():
@@ -330,17 +160,31 @@ class ArticleSpeakers:
             return self.registry.aliases.get(normalise_phrase(best), best)
         return name
 
-    def resolve(self, mention: str, nearby_person: Optional[str] = None) -> str:
-        """Canonical speaker for a mention; `unknown` when it cannot be identified."""
+    def role_holder(self, mention: str, at: Optional[int] = None) -> Optional[str]:
+        """The person the article introduced with the title a role mention names ("the chancellor"), or None."""
+        if self._roles is None:
+            self._roles = RoleIndex(self.text, person_name, self.is_person, self._expand_known,
+                                    self.registry.countries, _TITLE_VOCABULARY)
+        return self._roles.resolve(mention, at)
+
+    def _expand_known(self, name: str) -> str:
+        return self.registry.aliases.get(normalise_phrase(name)) or self._expand(name)
+
+    def resolve(self, mention: str, nearby_person: Optional[str] = None, at: Optional[int] = None) -> str:
+        """Canonical speaker for a mention; `unknown` when it cannot be identified. `at`: where the mention
+        sits (a role resolves to the person introduced with it nearest before)."""
         mention = mention.strip(" ,")
         phrase = normalise_phrase(mention)
         if not phrase:
             return UNKNOWN
         if phrase in PRONOUNS:
             return nearby_person or self.last_speaker or UNKNOWN
+        if phrase == "they":
+            return self._recent_pair(at) or UNKNOWN
         if _all_capitals(mention) and phrase not in self.registry.outlets and phrase not in self.registry.aliases:
             return UNKNOWN  # a dateline or a headline in capitals ("WASHINGTON —"), not a name
-        phrase, mention = _without_dateline(phrase, mention)
+        if phrase not in self.registry.aliases:
+            phrase, mention = _without_dateline(phrase, mention)
         if phrase in self.registry.aliases:
             return self.registry.aliases[phrase]
         if phrase in self.registry.places:
@@ -352,37 +196,124 @@ class ArticleSpeakers:
         if phrase in GOVERNMENT_NOUNS and self.main_country:
             return self.registry.bodies.get(normalise_phrase(self.main_country), UNKNOWN)
         if phrase in self.registry.role_phrases:
-            return self.registry.holder(self.registry.role_phrases[phrase], self.date, self.named) or UNKNOWN
+            return self.registry.holder(self.registry.role_phrases[phrase], self.date, self.named) \
+                or self.role_holder(mention, at) or UNKNOWN
         if phrase in self.registry.bodies:
             return self.registry.bodies[phrase]
-        body = _body_of_spokesperson(mention)
+        return self._described(mention, phrase, at)
+
+    def _described(self, mention: str, phrase: str, at: Optional[int]) -> str:
+        """A mention the registry does not name as written: a group, an unnamed body, a person's name
+        (expanded), a role (by date, else by the article), an organisation."""
+        group = self._group(mention, phrase, at)
+        if group:
+            return group
+        body = body_of_spokesperson(mention)
         if body:
             return self.registry.bodies.get(normalise_phrase(body), body)
-        name = person_name(_HONORIFIC.sub("", mention))
+        name = person_name(_HONORIFIC.sub("", _without_of_place(mention)))
         words = phrase.split()
+        if words[-1] in SPEAKING_ORGANISATIONS:
+            organisation = _ORGANISATION_NAME.search(mention.strip())
+            name_of = re.sub(r"^(?:The|A|An)\s+", "", organisation.group(0)) if organisation else ""
+            if " " in name_of:
+                return name_of.replace("’", "'")
+        if name and name != mention.strip() and self._not_a_person(name):
+            name = None  # "the Prime Minister of Poland": a role of a country, not a person called Poland
         if name and not (len(name.split()) == 1 and words[-1] in BODY_NOUNS):
             return self._expand(name)
+        holder = self.role_holder(mention, at) if not name else None
+        if holder:
+            return holder
+        person_role = any(w in TITLE_WORDS - BODY_NOUNS - {"the", "a", "an", "of", "for", "and"} for w in words)
         for size in range(len(words), 0, -1):  # a known role or body at the end: "Japan's top spokesperson"
             tail = " ".join(words[-size:])
             if tail in self.registry.bodies:
+                if person_role and tail in self.registry.countries:
+                    return UNKNOWN  # "the President of Estonia" is a person, not the government
                 return self.registry.bodies[tail]
             if tail in self.registry.role_phrases and size > 1:
-                return self.registry.holder(self.registry.role_phrases[tail], self.date, self.named) or UNKNOWN
+                return self.registry.holder(self.registry.role_phrases[tail], self.date, self.named) \
+                    or self.role_holder(mention, at) or UNKNOWN
         if words[-1] in BODY_NOUNS or phrase.endswith("'s embassy"):
-            return re.sub(r"^(?:the|a|an)\s+", "", mention.strip(), flags=re.IGNORECASE).replace("’", "'")
+            return self._unnamed_body(mention, phrase, at)
         return UNKNOWN
+
+    def _unnamed_body(self, mention: str, phrase: str, at: Optional[int]) -> str:
+        """A body named only by kind: "the foreign ministry" (of the country the article names most), "the
+        official" or "the readout" (the body an official was last said to speak for), else the mention
+        itself when it names its body ("the Port Authority's office")."""
+        bare = re.sub(r"^(?:(?:senior|top|chief|deputy|unnamed|anonymous|press|other)\s+)+", "", phrase)
+        if bare in _MINISTRY_KINDS and self.main_country:
+            return self.registry.bodies.get(normalise_phrase(f"{self.main_country} {bare}"), UNKNOWN)
+        if bare in _BARE_SOURCES:
+            return self._last_official_body(at) or UNKNOWN
+        return re.sub(r"^(?:the|a|an)\s+", "", mention.strip(), flags=re.IGNORECASE).replace("’", "'")
+
+    def _last_official_body(self, at: Optional[int]) -> Optional[str]:
+        """The body of the last unnamed official, spokesperson or source the article names before `at`
+        ("a senior Foreign Ministry official said … The official added …")."""
+        if self._officials is None:
+            self._officials = []
+            for match in _OFFICIAL_OF.finditer(self.text):
+                body = body_of_spokesperson(match.group(0))
+                if body:
+                    self._officials.append((match.start(), self.registry.bodies.get(normalise_phrase(body), body)))
+        before = [body for start, body in self._officials if at is None or start < at]
+        return before[-1] if before else None
+
+    def _group(self, mention: str, phrase: str, at: Optional[int]) -> Optional[str]:
+        """A joint subject ("Jane Doe and John Roe", "Danish and Greenlandic officials") or a plural group
+        ("22 Republican members of the committee", "White House officials": the body) as one speaker; None
+        when the mention is neither."""
+        words = phrase.split()
+        head = phrase.split(" of ")[0].split()  # "members of the harbour committee": members
+        if not words or not head or head[-1] in ORGANISATION_WORDS:
+            return None
+        literal = _QUANTIFIER.sub("", re.sub(r"^(?:the|a|an)\s+", "", mention.strip(), flags=re.IGNORECASE))
+        parts = re.split(r"\s+and\s+", mention.strip(), maxsplit=1)
+        if len(parts) == 2 and all(parts):
+            if len(parts[0].split()) == 1 and words[-1] in GROUP_NOUNS | BODY_NOUNS:
+                return literal  # one noun shared: "Danish and Greenlandic officials", "US and NATO officials"
+            left, right = (self.resolve(part, at=at) for part in parts)
+            if UNKNOWN in (left, right) or left == right:
+                return None
+            if left.startswith("Government of ") and right.startswith("Government of "):
+                return f"Governments of {left[14:]} and {right[14:]}"  # the registry's form for joint governments
+            return f"{left} and {right}"
+        if head[-1] in GROUP_NOUNS and len(words) > 1:
+            owner = normalise_phrase(_QUANTIFIER.sub("", " ".join(mention.split()[:-1])))
+            if owner in self.registry.bodies and owner not in self.registry.countries:
+                return self.registry.bodies[owner]  # "White House officials" speak for the White House
+            return literal
+        return None
+
+    def _recent_pair(self, at: Optional[int]) -> Optional[str]:
+        """"They": the two people last named together ("Doe and Roe met …") shortly before `at`."""
+        if at is None:
+            return None
+        window = self.text[max(0, at - PAIR_WINDOW):at]
+        for match in reversed(list(_PAIR.finditer(window))):
+            left, right = match.group(1), match.group(2)
+            if self.is_person(left) and self.is_person(right):
+                return f"{self.resolve(left)} and {self.resolve(right)}"
+        return None
 
     def could_be_speaker(self, mention: str) -> bool:
         """Looser than is_speaker: also a person described only by role ("Trump's pick for ambassador")."""
         phrase = normalise_phrase(mention)
         return self.is_speaker(mention) or self.resolve(mention) != UNKNOWN or (
-            bool(phrase) and phrase.split()[-1] in TITLE_WORDS - FUNCTION_WORDS - {"the", "a", "an", "of", "for", "and"})
+            bool(phrase) and phrase.split()[-1] in TITLE_WORDS - FUNCTION_WORDS - {"the", "a", "an", "of", "for", "and"}) \
+            or any(w in ROLE_HEADS for w in phrase.split()[:-1]) and " of " in phrase \
+            or bool(phrase) and phrase.split()[-1] in ROLE_HEADS  # "the Prime Minister of Poland", "the Ohio Republican"
 
     def is_speaker(self, mention: str) -> bool:
         """Whether a mention surely names a speaker: a pronoun, a registry entry, a person or a body."""
         phrase = normalise_phrase(mention)
-        if phrase in PRONOUNS or phrase in self.registry.aliases or phrase in self.registry.role_phrases \
-                or phrase in self.registry.bodies:
+        if phrase in PRONOUNS or phrase == "they" or phrase in self.registry.aliases \
+                or phrase in self.registry.role_phrases or phrase in self.registry.bodies:
+            return True
+        if phrase and phrase.split()[-1] in GROUP_NOUNS and len(phrase.split()) > 1:
             return True
         return self.is_person(mention) or (bool(phrase) and phrase.split()[-1] in BODY_NOUNS)
 
