@@ -20,8 +20,7 @@ from stance.ingest import CorpusReader
 from stance.engine import ENGINES, PREDICT_BATCH, classify_chunk, default_workers
 from stance.errors import StanceError
 from stance.extract.timebudget import DEFAULT_BUDGET_S
-from stance.track import NONE_LABEL
-from stance.report import DEFAULT_OUT, load_aggregate, write_reports
+from stance.report import DEFAULT_OUT, write_store_reports
 from stance.store import DEFAULT_DB, Store
 
 if TYPE_CHECKING:
@@ -116,6 +115,7 @@ def analyze(paths: list[Path], *, manifest: Optional[Path] = None, model_dir: Op
         return loaded[0]
 
     with Store(db_path) as store:
+        store.save_model_labels(model_id, read_meta(model_path).get("labels"))  # its none label is the reports' none
         with RunProgress(reader.estimate_total() if progress else None, enabled=progress) as bar:
             if engine == "ray":
                 from stance.engine.ray_engine import run_ray
@@ -133,7 +133,7 @@ def analyze(paths: list[Path], *, manifest: Optional[Path] = None, model_dir: Op
             predictions = classify_chunk(classifier(), [[statement for _, statement in page]])[0]
             stats.statements_labelled += store.add_predictions(
                 model_id, [(sid, p) for (sid, _), p in zip(page, predictions)])
-        counts = store.label_counts(model_id, NONE_LABEL)
+        counts = store.label_counts(model_id)
     summary.articles_read = reader.read
     summary.skipped.extend(stats.skipped)
     summary.new, summary.changed, summary.unchanged = stats.new, stats.changed, stats.unchanged
@@ -142,11 +142,10 @@ def analyze(paths: list[Path], *, manifest: Optional[Path] = None, model_dir: Op
     summary.by_target, summary.by_stance = counts["by_target"], counts["by_stance"]
     summary.unknown_speakers = counts["unknown_speakers"]
     summary.off_target, summary.off_target_by_gate = counts["off_target"], counts["off_target_by_gate"]
-    if summary.statements_total and reports:
-        result = load_aggregate(db_path, period=period, model_id=model_id)
-        summary.reports = write_reports(result, out_dir)
-        summary.changes = [c["text"] for c in result.get("changes", [])]
-        summary.tentative_changes = [c["text"] for c in result.get("tentative_changes", [])]
+    if summary.statements_total and reports:  # one speaker at a time: memory bounded by the largest speaker
+        report = write_store_reports(db_path, out_dir, period=period, model_id=model_id)
+        summary.reports, summary.changes = report.paths, report.changes
+        summary.tentative_changes = report.tentative_changes
     return summary
 
 

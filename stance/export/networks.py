@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Optional
 
 from stance.errors import StanceError
+from stance.track.records import Aggregate, Position, Utterance
 
 EXPORT_FORMATS = ("dna", "graphml", "csv")
 DNA_COLUMNS = ("id", "date", "person", "concept", "agreement", "stance", "confidence", "text", "source",
@@ -32,39 +33,39 @@ EDGE_COLUMNS = ("actor", "target", "stance", "weight", "sources", "first_date", 
 DNA_AGREEMENT = {"support": "yes", "doubt": "no"}
 
 
-def position_utterances(result: dict) -> list[dict]:
+def position_utterances(result: Aggregate) -> list[Utterance]:
     """The utterances behind the positions of an aggregation (known speaker, some target), in date order."""
-    rows = [u for p in result["positions"] for u in _utterances_of(result, p)]
-    return sorted(rows, key=lambda u: (u["date"] or "9999", u["speaker"].casefold(), u["target"], u["id"] or ""))
+    by_id = {u.id: u for u in result.utterances}
+    rows = [u for p in result.positions for u in _utterances_of(by_id, p)]
+    return sorted(rows, key=lambda u: (u.date or "9999", u.speaker.casefold(), u.target, u.id or ""))
 
 
-def _utterances_of(result: dict, position: dict) -> list[dict]:
-    by_id = {u["id"]: u for u in result["utterances"]}
-    return [by_id[e["utterance"]] for e in position["timeline"]]
+def _utterances_of(by_id: dict[str, Utterance], position: Position) -> list[Utterance]:
+    return [by_id[e.utterance] for e in position.timeline]
 
 
-def edges(utterances: list[dict]) -> list[dict]:
+def edges(utterances: list[Utterance]) -> list[dict]:
     """One edge per actor, target and stance: utterance count, distinct source articles, first and last date."""
-    groups: dict[tuple, list[dict]] = defaultdict(list)
+    groups: dict[tuple, list[Utterance]] = defaultdict(list)
     for u in utterances:
-        groups[(u["speaker"], u["target"], u["stance"])].append(u)
+        groups[(u.speaker, u.target, u.stance)].append(u)
     out = []
     for (actor, target, stance), members in sorted(groups.items(), key=lambda kv: (kv[0][0].casefold(), kv[0][1], kv[0][2])):
-        dates = sorted(u["date"] for u in members if u["date"])
+        dates = sorted(u.date for u in members if u.date)
         out.append({
             "actor": actor, "target": target, "stance": stance, "weight": len(members),
-            "sources": len({s["article"] for u in members for s in u["sources"]}),
+            "sources": len({s.article for u in members for s in u.sources}),
             "first_date": dates[0] if dates else "", "last_date": dates[-1] if dates else "",
-            "utterances": " ".join(u["id"] for u in members if u["id"]),
+            "utterances": " ".join(u.id for u in members if u.id),
         })
     return out
 
 
-def congruence(utterances: list[dict]) -> list[tuple[str, str, int, str]]:
+def congruence(utterances: list[Utterance]) -> list[tuple[str, str, int, str]]:
     """Actor pairs sharing (target, stance) pairs: (actor a, actor b, how many, which)."""
     holders: dict[tuple[str, str], set[str]] = defaultdict(set)
     for u in utterances:
-        holders[(u["target"], u["stance"])].add(u["speaker"])
+        holders[(u.target, u.stance)].add(u.speaker)
     shared: dict[tuple[str, str], list[str]] = defaultdict(list)
     for (target, stance), actors in sorted(holders.items()):
         for a, b in combinations(sorted(actors, key=str.casefold), 2):
@@ -72,36 +73,36 @@ def congruence(utterances: list[dict]) -> list[tuple[str, str, int, str]]:
     return [(a, b, len(which), "; ".join(which)) for (a, b), which in sorted(shared.items())]
 
 
-def write_dna(utterances: list[dict], path: Path) -> int:
+def write_dna(utterances: list[Utterance], path: Path) -> int:
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=DNA_COLUMNS)
         writer.writeheader()
         for u in utterances:
-            first = u["sources"][0] if u["sources"] else {}
+            first = u.sources[0] if u.sources else None
             writer.writerow({
-                "id": u["id"], "date": u["date"] or "", "person": u["speaker"], "concept": u["target"],
-                "agreement": DNA_AGREEMENT.get(u["stance"], u["stance"]), "stance": u["stance"],
-                "confidence": u["confidence"], "text": u["text"], "source": first.get("source") or "",
-                "documents": " ".join(str(s["article"]) for s in u["sources"]),
-                "speaker_mention": first.get("speaker_mention") or "",
+                "id": u.id, "date": u.date or "", "person": u.speaker, "concept": u.target,
+                "agreement": DNA_AGREEMENT.get(u.stance, u.stance), "stance": u.stance,
+                "confidence": u.confidence, "text": u.text, "source": (first.source if first else None) or "",
+                "documents": " ".join(str(s.article) for s in u.sources),
+                "speaker_mention": (first.speaker_mention if first else None) or "",
             })
     return len(utterances)
 
 
-def write_graphml(utterances: list[dict], path: Path, with_congruence: bool = False) -> int:
+def write_graphml(utterances: list[Utterance], path: Path, with_congruence: bool = False) -> int:
     import networkx as nx
 
     if with_congruence:
         graph = nx.Graph(name="actor congruence")
-        for actor in sorted({u["speaker"] for u in utterances}, key=str.casefold):
+        for actor in sorted({u.speaker for u in utterances}, key=str.casefold):
             graph.add_node(actor, kind="actor")
         for a, b, weight, which in congruence(utterances):
             graph.add_edge(a, b, weight=weight, shared=which)
     else:
         graph = nx.MultiDiGraph(name="actor x target")
         for u in utterances:
-            graph.add_node(u["speaker"], kind="actor")
-            graph.add_node(u["target"], kind="target")
+            graph.add_node(u.speaker, kind="actor")
+            graph.add_node(u.target, kind="target")
         for e in edges(utterances):
             graph.add_edge(e["actor"], e["target"], key=e["stance"], stance=e["stance"], weight=e["weight"],
                            sources=e["sources"], first_date=e["first_date"], last_date=e["last_date"])
@@ -109,7 +110,7 @@ def write_graphml(utterances: list[dict], path: Path, with_congruence: bool = Fa
     return graph.number_of_edges()
 
 
-def write_edge_csv(utterances: list[dict], path: Path) -> int:
+def write_edge_csv(utterances: list[Utterance], path: Path) -> int:
     rows = edges(utterances)
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=EDGE_COLUMNS)
