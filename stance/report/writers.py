@@ -27,6 +27,7 @@ from stance.track.records import Aggregate, Filters, Stats
 
 DEFAULT_OUT = Path("reports")
 REPORT_FILES = ("report.md", "positions.json", "statements.csv", "report.html")
+UNKNOWN_PAGE = 2000  # the unknown speaker's statements (which never merge) are aggregated this many at a time
 
 
 @dataclass
@@ -167,7 +168,7 @@ def write_store_reports(db_path: Path = DEFAULT_DB, out_dir: Path = DEFAULT_OUT,
         facts = _store_facts(store, db_path, model_id, actor)
         with ReportSpool(facts.none_label) as spool:
             for rows in store.labelled_groups(facts.model_id, speaker_key, speakers=facts.speakers,
-                                              independent={UNKNOWN_SPEAKER}):
+                                              independent={UNKNOWN_SPEAKER}, page=UNKNOWN_PAGE):
                 spool.add_part(aggregate_speaker(rows, period=period, dates=dates, none_label=facts.none_label,
                                                  rule=rule))
             view = spool.view(period=period, filters=Filters(actor, target, since, until), change_rule=rule.to_json(),

@@ -45,10 +45,15 @@ from stance.track.records import Aggregate, Filters, Position, ReportedStatement
 # -- filtering -----------------------------------------------------------------
 
 
+def actor_order(name: str) -> tuple:
+    """How actors are listed: by name, case-insensitive (names equal but for case in a fixed order)."""
+    return name.casefold(), name
+
+
 def match_names(wanted: str, names: Iterable[str], what: str, option: str) -> set[str]:
     """The names a filter means: those equal to `wanted` (case-insensitive), else those containing it;
     a StanceError naming what there is when none does."""
-    names = sorted(set(names), key=str.casefold)
+    names = sorted(set(names), key=actor_order)
     exact = {n for n in names if n.casefold() == wanted.strip().casefold()}
     if exact:
         return exact
@@ -105,11 +110,6 @@ def undated_note(count: int) -> str:
 def no_target_note(count: int, none_label: str) -> str:
     return (f"{count} utterance(s) with target '{none_label}' are listed in statements.csv "
             "but not aggregated into positions")
-
-
-def actor_order(name: str) -> tuple:
-    """How actors are listed: by name, case-insensitive (names equal but for case in a fixed order)."""
-    return name.casefold(), name
 
 
 # -- aggregating -----------------------------------------------------------------
