@@ -270,3 +270,14 @@ def test_analyze_records_the_models_label_set_and_reports_with_its_none_label(tm
     data = json.loads((out / "positions.json").read_text(encoding="utf-8"))
     assert "no_position" not in {p["target"] for p in data["positions"]}
     assert len(data["off_target"]) == off_target
+
+
+@pytest.mark.parametrize("filters", [{}, {"target": "NATO"}, {"actor": "trump", "since": "2025"}])
+def test_export_reads_the_position_utterances_back_in_the_in_memory_order(tmp_path, filters):
+    from stance.export.networks import position_utterances
+    from stance.report import spooled_store
+
+    db = _reviewed_store(tmp_path / "s.db")
+    with spooled_store(db, **filters) as view:
+        streamed = [u.to_json() for u in view.position_utterances()]
+    assert streamed == [u.to_json() for u in position_utterances(load_aggregate(db, **filters))] and streamed

@@ -41,7 +41,7 @@ CREATE TABLE positions (seq INTEGER PRIMARY KEY, actor_key TEXT, actor TEXT, tar
 CREATE TABLE changes (position INTEGER, tentative INTEGER, target TEXT, json TEXT);
 CREATE TABLE utterances (seq INTEGER PRIMARY KEY, kind INTEGER, target TEXT, stance TEXT, merged INTEGER,
                          undated INTEGER, o_undated INTEGER, o_start TEXT, o_end TEXT, o_speaker TEXT, o_id TEXT,
-                         json TEXT);
+                         o_date TEXT, json TEXT);
 CREATE TABLE statements (ord INTEGER PRIMARY KEY, article TEXT, target TEXT, line TEXT)
 """
 
@@ -122,7 +122,7 @@ class ReportSpool:
     def _add(self, utterances: list[Utterance], positions: list[Position],
              statements: list[tuple[int, ReportedStatement]]) -> None:
         with self._db:
-            self._db.executemany("INSERT INTO utterances VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            self._db.executemany("INSERT INTO utterances VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                  [self._utterance_row(u) for u in utterances])
             for p in positions:
                 seq = self._db.execute("INSERT INTO positions VALUES (NULL, ?, ?, ?, ?, ?, ?)", (
@@ -139,8 +139,7 @@ class ReportSpool:
         kind = UNKNOWN_KIND if is_unknown(u) else NO_TARGET_KIND if u.target == self.none_label else POSITION_KIND
         (undated, start, end), speaker, uid = utterance_order(u)
         return (kind, u.target, u.stance, int(len(u.statement_ids) > 1), int(not u.date), undated,
-                start.isoformat(), end.isoformat(), speaker, uid,
-                _dumps(u.to_json()) if kind != POSITION_KIND else None)
+                start.isoformat(), end.isoformat(), speaker, uid, u.date or "9999", _dumps(u.to_json()))
 
     # -- reading back ----------------------------------------------------------------
 
@@ -277,6 +276,14 @@ class SpoolView:
         sql = ("SELECT json FROM utterances WHERE {where} AND kind = ? "
                "ORDER BY o_undated, o_start, o_end, o_speaker, o_id" + (" LIMIT ?" if limit is not None else ""))
         for r in self._rows(sql, kind, *([limit] if limit is not None else [])):
+            yield Utterance.from_json(json.loads(r[0]))
+
+    def position_utterances(self) -> Iterator[Utterance]:
+        """The utterances behind the positions (known speaker, some target) by date as written (undated
+        last), speaker, target and id: the order of stance export's statement table."""
+        sql = (f"SELECT json FROM utterances WHERE {{where}} AND kind = {POSITION_KIND} "
+               "ORDER BY o_date, o_speaker, target, o_id")
+        for r in self._rows(sql):
             yield Utterance.from_json(json.loads(r[0]))
 
     def statement_lines(self) -> Iterator[str]:

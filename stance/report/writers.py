@@ -10,9 +10,10 @@ an Aggregate (or rows) held in memory through the same writers.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional, TextIO, Union
+from typing import Callable, Iterator, Optional, TextIO, Union
 
 from stance.errors import StanceError
 from stance.report.html import write_html
@@ -152,16 +153,14 @@ def _unlabelled_note(facts: _StoreFacts) -> list[str]:
             "out; run `stance analyze` to label them"]
 
 
-def write_store_reports(db_path: Path = DEFAULT_DB, out_dir: Path = DEFAULT_OUT, *, actor: Optional[str] = None,
-                        target: Optional[str] = None, since: Optional[str] = None, until: Optional[str] = None,
-                        period: str = "month", model_id: Optional[str] = None,
-                        rule: ChangeRule = DEFAULT_RULE) -> ReportSummary:
-    """Rebuild every report from the store, one speaker at a time (the files say what
-    write_reports(load_aggregate(...)) says, in memory bounded by the largest speaker).
-
-    The unknown speaker's statements, which never merge, are read in slices. An empty store (or
-    one whose statements are not labelled yet) is a StanceError saying to run `stance analyze` first.
-    """
+@contextmanager
+def spooled_store(db_path: Path = DEFAULT_DB, *, actor: Optional[str] = None, target: Optional[str] = None,
+                  since: Optional[str] = None, until: Optional[str] = None, period: str = "month",
+                  model_id: Optional[str] = None, rule: ChangeRule = DEFAULT_RULE) -> Iterator[SpoolView]:
+    """The store aggregated one speaker at a time into a spool, as the view the writers read (the
+    spool is removed on leaving). The unknown speaker's statements, which never merge, are read in
+    slices. An empty store (or one whose statements are not labelled yet) is a StanceError saying to
+    run `stance analyze` first."""
     check_period(period)
     dates = DateFilter.parse(since, until)
     with Store(db_path, create=False) as store:
@@ -175,7 +174,18 @@ def write_store_reports(db_path: Path = DEFAULT_DB, out_dir: Path = DEFAULT_OUT,
                               target=target, dates=dates, notes=facts.notes, db=str(db_path),
                               model_id=facts.model_id, label_stances=facts.stances)
             view.notes += _unlabelled_note(facts)
-            return write_view(view, out_dir)
+            yield view
+
+
+def write_store_reports(db_path: Path = DEFAULT_DB, out_dir: Path = DEFAULT_OUT, *, actor: Optional[str] = None,
+                        target: Optional[str] = None, since: Optional[str] = None, until: Optional[str] = None,
+                        period: str = "month", model_id: Optional[str] = None,
+                        rule: ChangeRule = DEFAULT_RULE) -> ReportSummary:
+    """Rebuild every report from the store, one speaker at a time (spooled_store): the files say what
+    write_reports(load_aggregate(...)) says, in memory bounded by the largest speaker."""
+    with spooled_store(db_path, actor=actor, target=target, since=since, until=until, period=period,
+                       model_id=model_id, rule=rule) as view:
+        return write_view(view, out_dir)
 
 
 def load_aggregate(db_path: Path = DEFAULT_DB, *, actor: Optional[str] = None, target: Optional[str] = None,
