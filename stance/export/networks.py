@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from stance.errors import StanceError
+from stance.report import spooled_store
 from stance.track.records import Aggregate, Position, Utterance
 
 EXPORT_FORMATS = ("dna", "graphml", "csv")
@@ -156,8 +157,6 @@ def export_network(db_path: Path, fmt: str, out: Path, *, congruence_network: bo
                    actor: Optional[str] = None, target: Optional[str] = None,
                    since: Optional[str] = None, until: Optional[str] = None) -> dict:
     """Write the store's positions as `fmt` (dna, graphml, csv) to `out`; returns what was written."""
-    from stance.report import spooled_store
-
     if fmt not in EXPORT_FORMATS:
         raise StanceError(f"--format {fmt!r} is not known; expected one of {', '.join(EXPORT_FORMATS)}")
     if congruence_network and fmt != "graphml":

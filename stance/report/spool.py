@@ -23,7 +23,7 @@ from typing import Iterator, Optional
 
 from stance.report.cells import MatrixCell
 from stance.track.aggregate import (DateFilter, SpeakerPart, actor_order, is_unknown, match_names,
-                                    no_target_note, undated_note, utterance_order)
+                                    no_target_note, stance_sort_key, undated_note, utterance_order)
 from stance.track.records import Aggregate, Change, Filters, Position, ReportedStatement, Stats, Utterance
 
 CSV_COLUMNS = (
@@ -226,8 +226,6 @@ class SpoolView:
     @property
     def stances(self) -> list[str]:
         """Every stance of the utterances, with the label set's positions (for the legend and the lanes)."""
-        from stance.track.positions import stance_sort_key
-
         base = ({s for s in self.label_stances if s != self.none_label} if self.label_stances
                 else {"support", "conditional", "doubt"})
         seen = {r[0] for r in self._rows("SELECT DISTINCT stance FROM utterances WHERE {where}")}
