@@ -8,6 +8,15 @@ included). Writes medians to --out (JSON).
 
     nice -n 5 python scripts/bench_scale.py --sizes 2000,20000 --engines local,ray \
         --model models/default --out docs/measurements/scale.json
+
+With `--reports` the runs write the reports too (the step whose memory used to grow with the store),
+`--keep-stores DIR` keeps each run's store, and `--report-stores A.db,B.db` measures `stance report`
+alone on stores kept earlier (peak RSS of the process from the kernel, wall time):
+
+    nice -n 5 python scripts/bench_scale.py --sizes 400,4000 --engines local --reports \
+        --keep-stores /tmp/stores --out docs/measurements/scale_reports.json
+    nice -n 5 python scripts/bench_scale.py --report-stores /tmp/stores/local-400.db,/tmp/stores/local-4000.db \
+        --out docs/measurements/report_step.json
 """
 
 from __future__ import annotations
@@ -101,7 +110,7 @@ def store_digest(db: Path) -> str:
 
 
 def run_once(corpus: Path, engine: str, model: Path, work: Path, workers: str, time_limit: float = 0,
-             kill_at: int = 0) -> dict:
+             kill_at: int = 0, reports: bool = False) -> dict:
     """One `stance analyze` run in a fresh store. `kill_at`: kill -9 the run once that many articles are
     committed, check they are still there, and run the same command again to the end (a resume)."""
     db = work / f"{engine}.db"
@@ -111,7 +120,7 @@ def run_once(corpus: Path, engine: str, model: Path, work: Path, workers: str, t
         killed = _run(corpus, engine, model, db, work, workers, kill_at=kill_at)
         killed["committed_after_restart_check"] = _committed(db)
         print(json.dumps({"killed": {k: v for k, v in killed.items() if k != "series_s_articles_rss_mb_main_mb_pss_mb"}}), flush=True)
-    result = _run(corpus, engine, model, db, work, workers, time_limit=time_limit)
+    result = _run(corpus, engine, model, db, work, workers, time_limit=time_limit, reports=reports)
     if killed:
         result["killed_run"] = killed
         result["wall_s_including_killed_run"] = round(result["wall_s"] + killed["stopped_after_s"], 1)
@@ -119,9 +128,10 @@ def run_once(corpus: Path, engine: str, model: Path, work: Path, workers: str, t
 
 
 def _run(corpus: Path, engine: str, model: Path, db: Path, work: Path, workers: str, time_limit: float = 0,
-         kill_at: int = 0) -> dict:
+         kill_at: int = 0, reports: bool = False) -> dict:
+    report_args = ["--out", str(work / f"reports-{db.stem}")] if reports else ["--no-reports"]
     command = [str(Path(sys.executable).parent / "stance"), "analyze", str(corpus), "--model", str(model), "--db", str(db),
-               "--no-reports", "--engine", engine] + (["--workers", workers] if workers else [])
+               *report_args, "--engine", engine] + (["--workers", workers] if workers else [])
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     start = time.monotonic()
     # output to files, not pipes: a long run's progress lines would fill a pipe nobody reads and stall it
@@ -130,7 +140,7 @@ def _run(corpus: Path, engine: str, model: Path, db: Path, work: Path, workers: 
         process = subprocess.Popen(command, env=env, stdout=out_file, stderr=err_file, text=True, cwd=work)
     watched = psutil.Process(process.pid)
     peak, peak_pss, series, last_sample, stopped = 0, 0, [], 0.0, False
-    while process.poll() is None:
+    while _reaped(process) is None:
         rss = tree_rss(watched)
         peak = max(peak, rss)
         now = time.monotonic() - start
@@ -152,7 +162,9 @@ def _run(corpus: Path, engine: str, model: Path, db: Path, work: Path, workers: 
             break
         time.sleep(0.5)
     wall = time.monotonic() - start
-    process.wait()
+    if process.returncode is None:
+        while _reaped(process) is None:
+            time.sleep(0.1)
     out, err = out_path.read_text(errors="replace"), err_path.read_text(errors="replace")
     if stopped:
         result = {"stopped_after_s": round(wall), "articles_committed": _committed(db), "peak_rss_mb": round(peak / 2**20),
@@ -168,9 +180,48 @@ def _run(corpus: Path, engine: str, model: Path, db: Path, work: Path, workers: 
         labels = con.execute("SELECT target, stance, COUNT(*) FROM predictions GROUP BY 1, 2 ORDER BY 1, 2").fetchall()
     return {"wall_s": round(wall, 1), "articles": articles, "statements": statements,
             "articles_per_s": round(articles / wall, 2), "statements_per_s": round(statements / wall, 1),
-            "peak_rss_mb": round(peak / 2**20), "peak_pss_mb": round(peak_pss / 2**20), "labels": [list(r) for r in labels], "store_digest": store_digest(db),
-            "summary": out.strip().splitlines()[:3],
+            "peak_rss_mb": round(peak / 2**20), "peak_pss_mb": round(peak_pss / 2**20),
+            "main_max_rss_mb": round(process.max_rss_kb / 1024), "reports": reports,
+            "labels": [list(r) for r in labels], "store_digest": store_digest(db),
+            "summary": out.strip().splitlines()[:3] + [line for line in out.splitlines() if line.startswith("Reports:")],
             "series_s_articles_rss_mb_main_mb_pss_mb": series}
+
+
+def _reaped(process: subprocess.Popen):
+    """The exit status once the process has ended (None before), reaped with wait4 so that the kernel's
+    peak resident set of the process itself (ru_maxrss) is kept in `process.max_rss_kb`."""
+    if process.returncode is not None:
+        return process.returncode
+    pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+    if pid == 0:
+        return None
+    process.returncode = os.waitstatus_to_exitcode(status)
+    process.max_rss_kb = usage.ru_maxrss  # kilobytes on Linux
+    return process.returncode
+
+
+def run_report(db: Path, work: Path) -> dict:
+    """`stance report --db DB` alone in a fresh process: wall time, peak RSS of the process (the kernel's
+    ru_maxrss, exact however short the run) and the summary line it prints."""
+    out_dir = work / f"report-{db.stem}"
+    shutil.rmtree(out_dir, ignore_errors=True)
+    command = [str(Path(sys.executable).parent / "stance"), "report", "--db", str(db), "--out", str(out_dir)]
+    start = time.monotonic()
+    with (work / "report.out").open("w") as out_file, (work / "report.err").open("w") as err_file:
+        process = subprocess.Popen(command, env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=out_file,
+                                   stderr=err_file, text=True, cwd=work)
+    while _reaped(process) is None:
+        time.sleep(0.05)
+    wall = time.monotonic() - start
+    if process.returncode != 0:
+        raise SystemExit(f"stance report failed on {db}: {(work / 'report.err').read_text(errors='replace')[-2000:]}")
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as con:
+        statements = con.execute("SELECT COUNT(*) FROM statements").fetchone()[0]
+        articles = con.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+    return {"db": str(db), "articles": articles, "statements": statements, "wall_s": round(wall, 1),
+            "max_rss_mb": round(process.max_rss_kb / 1024),
+            "report_bytes": {p.name: p.stat().st_size for p in sorted(out_dir.iterdir())},
+            "summary": (work / "report.out").read_text(errors="replace").strip().splitlines()[:1]}
 
 
 def memory_growth(series: list, early: int = 2000) -> dict:
@@ -254,6 +305,12 @@ def main() -> None:
     parser.add_argument("--kill-at", type=int, default=0,
                         help="kill -9 each run once this many articles are committed, then resume it to the end.")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "measurements" / "scale.json")
+    parser.add_argument("--reports", action="store_true",
+                        help="Let each analyze run write its reports (default: --no-reports).")
+    parser.add_argument("--keep-stores", type=Path, metavar="DIR",
+                        help="Copy each finished run's store to DIR/ENGINE-SIZE.db (e.g. for --report-stores).")
+    parser.add_argument("--report-stores", metavar="DB,...",
+                        help="Measure `stance report` alone on these stores (--repeats runs each); run no analyze.")
     parser.add_argument("--summarize", type=Path, metavar="JSON",
                         help="Print a kept result file's memory growth (first 2,000 articles against the whole run), its figures per block of 2,000 articles and its stalls; run nothing.")
     args = parser.parse_args()
@@ -264,6 +321,25 @@ def main() -> None:
                 series = run.get("killed_run", {}).get(key, []) + run.get(key, [])
                 print(json.dumps({"size": entry["size"], "engine": entry["engine"], "run": n, **memory_growth(series),
                                   **by_block(series)}))
+        return
+    if args.report_stores:
+        work = Path(tempfile.mkdtemp(prefix="stance-bench-report-"))
+        try:
+            results = []
+            for db in args.report_stores.split(","):
+                runs = [run_report(Path(db).resolve(), work) for _ in range(args.repeats)]
+                entry = {**runs[0], "repeats": len(runs),
+                         "wall_s": statistics.median(r["wall_s"] for r in runs),
+                         "max_rss_mb": statistics.median(r["max_rss_mb"] for r in runs),
+                         "runs": [{k: r[k] for k in ("wall_s", "max_rss_mb")} for r in runs]}
+                results.append(entry)
+                print(json.dumps(entry), flush=True)
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(json.dumps({"command": " ".join(sys.argv), "cpus": os.cpu_count(),
+                                            "load_average_at_end": os.getloadavg(), "python": platform.python_version(),
+                                            "results": results}, indent=2) + "\n", encoding="utf-8")
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
         return
     rows = source_texts(args.polnear)
     if not args.polnear.is_file():  # seeds alone repeat five articles: not a corpus to measure memory on
@@ -277,8 +353,11 @@ def main() -> None:
             corpus = build_corpus(rows, size, work)
             for engine in args.engines.split(","):
                 runs = [run_once(corpus, engine, args.model.resolve(), work, args.workers, args.time_limit,
-                                 args.kill_at if size > args.kill_at > 0 else 0)
+                                 args.kill_at if size > args.kill_at > 0 else 0, args.reports)
                         for _ in range(args.repeats)]
+                if args.keep_stores and "stopped_after_s" not in runs[-1]:
+                    args.keep_stores.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(work / f"{engine}.db", args.keep_stores / f"{engine}-{size}.db")
                 if "stopped_after_s" in runs[0]:
                     results.append({"size": size, "engine": engine, "partial": True, **runs[0]})
                     print(json.dumps({k: v for k, v in results[-1].items() if k != "series_s_articles_rss_mb_main_mb_pss_mb"}), flush=True)
@@ -286,7 +365,8 @@ def main() -> None:
                     args.out.write_text(json.dumps(_report(args, rows, results, writer), indent=2) + "\n", encoding="utf-8")
                     continue
                 median = {key: statistics.median(r[key] for r in runs)
-                          for key in ("wall_s", "articles_per_s", "statements_per_s", "peak_rss_mb", "peak_pss_mb")}
+                          for key in ("wall_s", "articles_per_s", "statements_per_s", "peak_rss_mb", "peak_pss_mb",
+                                      "main_max_rss_mb")}
                 entry = {"size": size, "engine": engine, "repeats": len(runs), **median,
                          "articles": runs[0]["articles"], "statements": runs[0]["statements"],
                          "labels": runs[0]["labels"], "store_digest": runs[0]["store_digest"],
@@ -310,7 +390,7 @@ def _report(args, rows, results, writer) -> dict:
                 and by_engine["ray"]["statements"] == by_engine["local"]["statements"],
                 "same_store": by_engine["ray"]["store_digest"] == by_engine["local"]["store_digest"],
             }
-    return {"command": " ".join(sys.argv), "source_articles": len(rows), "cpus": os.cpu_count(),
+    return {"command": " ".join(sys.argv), "reports": args.reports, "source_articles": len(rows), "cpus": os.cpu_count(),
             "load_average_at_end": os.getloadavg(), "python": platform.python_version(), "model": str(args.model),
             "writer_ceiling": writer, "results": results, "ray_vs_local": ratios}
 

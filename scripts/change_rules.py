@@ -44,8 +44,8 @@ def months_between(a: str, b: str) -> Optional[int]:
     return (int(b[:4]) - int(a[:4])) * 12 + int(b[5:7]) - int(a[5:7])
 
 
-def gap_bucket(change: dict) -> str:
-    gap = months_between(change["from_period"], change["to_period"])
+def gap_bucket(change) -> str:
+    gap = months_between(change.from_period, change.to_period)
     return "unknown" if gap is None else "1 month" if gap == 1 else "2-11 months" if gap < 12 else "12+ months"
 
 
@@ -76,13 +76,13 @@ def by_gap(inputs, period: str, rule) -> dict:
     tool = aggregate(inputs.tool, period=period, rule=rule)
     right = set(compare(gold, tool)["changes"]["right_changes"])
     buckets: dict[str, list[int]] = {}
-    for change in tool["changes"]:
+    for change in tool.changes:
         name = gap_bucket(change)
         buckets.setdefault(name, [0, 0])
         buckets[name][0] += 1
-        buckets[name][1] += change["text"] in right
+        buckets[name][1] += change.text in right
     gold_gaps: dict[str, int] = {}
-    for change in gold["changes"]:
+    for change in gold.changes:
         name = gap_bucket(change)
         gold_gaps[name] = gold_gaps.get(name, 0) + 1
     return {"tool_firm": {k: {"stated": v[0], "right": v[1]} for k, v in buckets.items()}, "gold": gold_gaps}

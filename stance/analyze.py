@@ -20,8 +20,7 @@ from stance.ingest import CorpusReader
 from stance.engine import PREDICT_BATCH, Engine, chunks, make_engine
 from stance.extract.timebudget import DEFAULT_BUDGET_S
 from stance.records import Article, Statement
-from stance.track import NONE_LABEL
-from stance.report import DEFAULT_OUT, load_aggregate, write_reports
+from stance.report import DEFAULT_OUT, write_store_reports
 from stance.store import DEFAULT_DB, Store
 
 if TYPE_CHECKING:
@@ -118,6 +117,7 @@ def analyze(paths: list[Path], *, manifest: Optional[Path] = None, model_dir: Op
     stats = RunStats()
     with Store(db_path) as store, make_engine(engine, model_path, workers=workers, actors=actors, budget_s=budget_s,
                                               device=device, address=ray_address) as runner:
+        store.save_model_labels(model_id, read_meta(model_path).get("labels"))  # its none label is the reports' none
         with RunProgress(reader.estimate_total() if progress else None, enabled=progress) as bar:
             for result in runner.extract_classify(plan_chunks(reader, store, stats, bar.tick)):
                 stats.skipped.extend(result.skipped)
@@ -128,7 +128,7 @@ def analyze(paths: list[Path], *, manifest: Optional[Path] = None, model_dir: Op
                     bar.tick(len(result.skipped), 0, skipped=True)
                 bar.tick(len(result.articles), found)
         stats.statements_labelled += relabel(store, runner, model_id)
-        counts = store.label_counts(model_id, NONE_LABEL)
+        counts = store.label_counts(model_id)
     summary.articles_read = reader.read
     summary.skipped.extend(stats.skipped)
     summary.new, summary.changed, summary.unchanged = stats.new, stats.changed, stats.unchanged
@@ -137,11 +137,10 @@ def analyze(paths: list[Path], *, manifest: Optional[Path] = None, model_dir: Op
     summary.by_target, summary.by_stance = counts["by_target"], counts["by_stance"]
     summary.unknown_speakers = counts["unknown_speakers"]
     summary.off_target, summary.off_target_by_gate = counts["off_target"], counts["off_target_by_gate"]
-    if summary.statements_total and reports:
-        result = load_aggregate(db_path, period=period, model_id=model_id)
-        summary.reports = write_reports(result, out_dir)
-        summary.changes = [c["text"] for c in result.get("changes", [])]
-        summary.tentative_changes = [c["text"] for c in result.get("tentative_changes", [])]
+    if summary.statements_total and reports:  # one speaker at a time: memory bounded by the largest speaker
+        report = write_store_reports(db_path, out_dir, period=period, model_id=model_id)
+        summary.reports, summary.changes = report.paths, report.changes
+        summary.tentative_changes = report.tentative_changes
     return summary
 
 

@@ -53,18 +53,18 @@ def test_thrice_reported_quote_is_one_utterance_with_three_sources():
     ]
     utterances = merge_utterances(rows)
     assert len(utterances) == 2
-    merged = next(u for u in utterances if len(u["sources"]) > 1)
-    assert [s["article"] for s in merged["sources"]] == ["art1", "art2", "art3"]
-    assert [s["date"] for s in merged["sources"]] == ["2025-03-07", "2025-03-07", "2025-03-09"]
-    assert merged["statement_ids"] == [1, 2, 3]
-    assert merged["text"] == FULL_CURLY  # the fullest report is the quote shown
-    assert merged["date"] == "2025-03-07"
-    assert merged["stance"] == "conditional"  # 0.8 + 0.6 + 0.15 beats 0.05 + 0.1 + 0.55
-    assert 0 < merged["confidence"] < 1
+    merged = next(u for u in utterances if len(u.sources) > 1)
+    assert [s.article for s in merged.sources] == ["art1", "art2", "art3"]
+    assert [s.date for s in merged.sources] == ["2025-03-07", "2025-03-07", "2025-03-09"]
+    assert merged.statement_ids == [1, 2, 3]
+    assert merged.text == FULL_CURLY  # the fullest report is the quote shown
+    assert merged.date == "2025-03-07"
+    assert merged.stance == "conditional"  # 0.8 + 0.6 + 0.15 beats 0.05 + 0.1 + 0.55
+    assert 0 < merged.confidence < 1
 
 
 def _groups(utterances) -> list[list[int]]:
-    return sorted(sorted(u["statement_ids"]) for u in utterances)
+    return sorted(sorted(u.statement_ids) for u in utterances)
 
 
 def test_no_merge_for_other_speaker_far_dates_or_unknown_speaker():
@@ -111,19 +111,19 @@ def test_merge_ties_and_order_independence():
         assert _groups(merge_utterances(shuffled)) == expected
     # The vote: equal summed probabilities go to the label more reports gave, then to the label name.
     (u,) = merge_utterances([row(1, FULL_STRAIGHT, stance="doubt", p=0.5), row(2, FULL_CURLY, stance="support", p=0.5)])
-    assert u["stance_probs"]["doubt"] == u["stance_probs"]["support"] == 0.3333
-    assert u["stance"] == "support"  # one report each: the later name in sort order, on any input order
+    assert u.stance_probs["doubt"] == u.stance_probs["support"] == 0.3333
+    assert u.stance == "support"  # one report each: the later name in sort order, on any input order
     (u,) = merge_utterances([row(2, FULL_CURLY, stance="support", p=0.5), row(1, FULL_STRAIGHT, stance="doubt", p=0.5)])
-    assert u["stance"] == "support"
+    assert u.stance == "support"
 
 
 def test_undated_merges_with_undated_or_near_identical_text_only():
     rows = [row(1, FULL_STRAIGHT, None), row(2, FULL_CURLY, None), row(3, "Totally different words here today.", None)]
-    sizes = sorted(len(u["sources"]) for u in merge_utterances(rows))
+    sizes = sorted(len(u.sources) for u in merge_utterances(rows))
     assert sizes == [1, 2]
     # an undated excerpt joins the dated report (contained text), but keeps no date of its own
     (u,) = merge_utterances([row(1, FULL_STRAIGHT, "2025-03-07"), row(2, EXCERPT, None)])
-    assert [s["date"] for s in u["sources"]] == ["2025-03-07", None]
+    assert [s.date for s in u.sources] == ["2025-03-07", None]
     # a merely similar undated one does not
     assert len(merge_utterances([row(1, FULL_STRAIGHT, "2025-03-07"),
                                  row(2, "If they pay, we will protect them. Yes, we will protect them.", None)])) == 2
@@ -138,24 +138,24 @@ def test_mixed_period_and_change_detection_wording():
         row(5, "I doubt they would come to our defence at all.", "2026-01", stance="doubt"),
     ]
     result = aggregate(rows, period="month")
-    (position,) = result["positions"]
-    assert [p["period"] for p in position["periods"]] == ["2024-02", "2026-01"]
-    jan = position["periods"][1]
-    assert jan["mixed"] is True and jan["dominant"] == "doubt"
-    assert jan["counts"] == {"conditional": 1, "doubt": 2}
-    assert jan["distribution"] == {"conditional": 0.333, "doubt": 0.667}
-    (change,) = position["changes"]
-    assert change["text"] == "Donald Trump on Article 5: conditional (2024-02) → doubt (2026-01)"
-    assert {e["quote"] for e in change["evidence_from"]} == {rows[0]["text"], rows[1]["text"]}
-    assert {e["quote"] for e in change["evidence_to"]} == {rows[2]["text"], rows[4]["text"]}
-    assert position["latest"]["stance"] == "doubt" and position["latest"]["period"] == "2026-01"
-    assert [e["date"] for e in position["timeline"]] == ["2024-02-10", "2024-02-20", "2026-01", "2026-01", "2026-01"]
+    (position,) = result.positions
+    assert [p.period for p in position.periods] == ["2024-02", "2026-01"]
+    jan = position.periods[1]
+    assert jan.mixed is True and jan.dominant == "doubt"
+    assert jan.counts == {"conditional": 1, "doubt": 2}
+    assert jan.distribution == {"conditional": 0.333, "doubt": 0.667}
+    (change,) = position.changes
+    assert change.text == "Donald Trump on Article 5: conditional (2024-02) → doubt (2026-01)"
+    assert {e.quote for e in change.evidence_from} == {rows[0]["text"], rows[1]["text"]}
+    assert {e.quote for e in change.evidence_to} == {rows[2]["text"], rows[4]["text"]}
+    assert position.latest.stance == "doubt" and position.latest.period == "2026-01"
+    assert [e.date for e in position.timeline] == ["2024-02-10", "2024-02-20", "2026-01", "2026-01", "2026-01"]
 
-    by_year = aggregate(rows, period="year")["positions"][0]
-    assert [p["period"] for p in by_year["periods"]] == ["2024", "2026"]
-    assert by_year["changes"][0]["text"].endswith("conditional (2024) → doubt (2026)")
-    by_day = aggregate(rows, period="day")["positions"][0]
-    assert [p["period"] for p in by_day["periods"]] == ["2024-02-10", "2024-02-20", "2026-01"]  # month dates stay months
+    by_year = aggregate(rows, period="year").positions[0]
+    assert [p.period for p in by_year.periods] == ["2024", "2026"]
+    assert by_year.changes[0].text.endswith("conditional (2024) → doubt (2026)")
+    by_day = aggregate(rows, period="day").positions[0]
+    assert [p.period for p in by_day.periods] == ["2024-02-10", "2024-02-20", "2026-01"]  # month dates stay months
 
 
 def test_change_a_to_b_and_back_to_a():
@@ -164,17 +164,17 @@ def test_change_a_to_b_and_back_to_a():
         row(2, "Honestly I doubt they would ever come for us.", "2024-03-10", stance="doubt"),
         row(3, "We will defend them but only if they pay, as always.", "2024-05-10", stance="conditional"),
     ]
-    position = aggregate(rows)["positions"][0]
-    assert [(c["from_stance"], c["from_period"], c["to_stance"], c["to_period"]) for c in position["changes"]] == [
+    position = aggregate(rows).positions[0]
+    assert [(c.from_stance, c.from_period, c.to_stance, c.to_period) for c in position.changes] == [
         ("conditional", "2024-01", "doubt", "2024-03"), ("doubt", "2024-03", "conditional", "2024-05")]
-    assert [e["quote"] for e in position["changes"][1]["evidence_to"]] == [rows[2]["text"]]
-    assert position["latest"]["stance"] == "conditional" and position["latest"]["period"] == "2024-05"
+    assert [e.quote for e in position.changes[1].evidence_to] == [rows[2]["text"]]
+    assert position.latest.stance == "conditional" and position.latest.period == "2024-05"
 
 
 def test_dominant_stance_tie_breaks():
     def dominant(rows):
-        (position,) = aggregate(rows, period="year")["positions"]
-        return position["periods"][0]["dominant"]
+        (position,) = aggregate(rows, period="year").positions
+        return position.periods[0].dominant
 
     # more utterances win over higher confidence
     assert dominant([row(1, "We defend them if they pay their bills.", "2024-01-10", stance="conditional", p=0.4),
@@ -201,9 +201,9 @@ def test_no_change_when_only_none_stance_in_between():
         row(2, "We discussed Article 5 at length today.", "2024-06-10", stance="none"),
         row(3, "We defend them only if they pay, as always.", "2025-01-10"),
     ]
-    position = aggregate(rows)["positions"][0]
-    assert position["changes"] == []
-    assert position["periods"][1]["dominant"] is None
+    position = aggregate(rows).positions[0]
+    assert position.changes == []
+    assert position.periods[1].dominant is None
 
 
 def test_undated_unknown_and_none_target_are_kept_apart():
@@ -215,17 +215,17 @@ def test_undated_unknown_and_none_target_are_kept_apart():
         row(4, "Tariffs are a beautiful word.", "2025-03-07", target="none", stance="none"),
     ]
     result = aggregate(rows)
-    (position,) = result["positions"]
-    assert [p["period"] for p in position["periods"]] == ["2025-03"]
-    assert position["undated"]["counts"] == {"doubt": 1}
-    assert position["timeline"][-1]["date"] is None  # undated stays undated, listed last
-    assert position["latest"]["period"] == "2025-03"  # undated never counts as latest when dated ones exist
-    assert position["changes"] == []
-    assert [u["text"] for u in result["unknown_speaker"]] == [rows[2]["text"]]
-    assert [u["text"] for u in result["no_target"]] == [rows[3]["text"]]
-    assert any("not aggregated" in n for n in result["notes"])
-    assert len(result["statements"]) == 4  # every statement still goes to statements.csv
-    assert result["stats"]["undated"] == 1
+    (position,) = result.positions
+    assert [p.period for p in position.periods] == ["2025-03"]
+    assert position.undated.counts == {"doubt": 1}
+    assert position.timeline[-1].date is None  # undated stays undated, listed last
+    assert position.latest.period == "2025-03"  # undated never counts as latest when dated ones exist
+    assert position.changes == []
+    assert [u.text for u in result.unknown_speaker] == [rows[2]["text"]]
+    assert [u.text for u in result.no_target] == [rows[3]["text"]]
+    assert any("not aggregated" in n for n in result.notes)
+    assert len(result.statements) == 4  # every statement still goes to statements.csv
+    assert result.stats.undated == 1
 
 
 def test_filters():
@@ -235,12 +235,12 @@ def test_filters():
         row(3, "Article 5 is sacred to us all.", "2025-05-05", speaker="Mark Rutte", stance="support"),
         row(4, "Undated words about the alliance here.", None, target="NATO", stance="doubt"),
     ]
-    assert aggregate(rows, actor="trump")["actors"] == [TRUMP]  # part of a name
-    assert {p["target"] for p in aggregate(rows, target="nato")["positions"]} == {"NATO"}
+    assert aggregate(rows, actor="trump").actors == [TRUMP]  # part of a name
+    assert {p.target for p in aggregate(rows, target="nato").positions} == {"NATO"}
     since = aggregate(rows, since="2025")
-    assert {u["statement_ids"][0] for u in since["utterances"]} == {2, 3}
-    assert any("undated" in n for n in since["notes"])
-    assert {u["statement_ids"][0] for u in aggregate(rows, until="2024-02")["utterances"]} == {1}
+    assert {u.statement_ids[0] for u in since.utterances} == {2, 3}
+    assert any("undated" in n for n in since.notes)
+    assert {u.statement_ids[0] for u in aggregate(rows, until="2024-02").utterances} == {1}
     with pytest.raises(StanceError, match="no speaker matches 'Obama'.*Donald Trump"):
         aggregate(rows, actor="Obama")
     with pytest.raises(StanceError, match="no target matches 'Greenland'"):

@@ -35,9 +35,9 @@ def test_tied_period_is_no_change_when_it_shares_a_stance():
             row(2, "I am not sure they would ever come for us.", "2025-02-10", "doubt"),
             row(3, "They pay, we protect, simple as that, I said it.", "2025-02-11", "conditional"),
             row(4, "I really doubt they would be there for us at all.", "2025-03-10", "doubt")]
-    (position,) = aggregate(rows)["positions"]
-    assert [e["top"] for e in position["periods"]] == [["conditional"], ["conditional", "doubt"], ["doubt"]]
-    assert position["changes"] == [] and position["tentative_changes"] == []  # each step shares a top stance
+    (position,) = aggregate(rows).positions
+    assert [e.top for e in position.periods] == [["conditional"], ["conditional", "doubt"], ["doubt"]]
+    assert position.changes == [] and position.tentative_changes == []  # each step shares a top stance
 
 
 def test_change_support_and_tentative_rule():
@@ -46,18 +46,18 @@ def test_change_support_and_tentative_rule():
             row(3, "Paying members get our protection, nobody else gets it.", "2025-01-20", "conditional"),
             row(4, "I doubt they would ever be there for us, frankly.", "2025-02-10", "doubt", p=0.5)]
     result = aggregate(rows, rule=ChangeRule(min_utterances=2, min_confidence=0.7))
-    assert result["changes"] == [] and result["stats"]["tentative_changes"] == 1
-    (change,) = result["tentative_changes"]
-    assert change["tentative"] is True
-    assert change["support"]["from"] == {"utterances": 2, "sources": 3, "confidence": 0.9, "evidence_confidence": 0.9}
-    assert change["support"]["to"] == {"utterances": 1, "sources": 1, "confidence": 0.5, "evidence_confidence": 0.5}
-    assert change["text"] == "Donald Trump on Article 5: conditional (2025-01) → doubt (2025-02)"
+    assert result.changes == [] and result.stats.tentative_changes == 1
+    (change,) = result.tentative_changes
+    assert change.tentative is True
+    assert change.side_from.to_json() == {"utterances": 2, "sources": 3, "confidence": 0.9, "evidence_confidence": 0.9}
+    assert change.side_to.to_json() == {"utterances": 1, "sources": 1, "confidence": 0.5, "evidence_confidence": 0.5}
+    assert change.text == "Donald Trump on Article 5: conditional (2025-01) → doubt (2025-02)"
     # the same change is firm under a rule that trusts a single statement at 0.5
     firm = aggregate(rows, rule=ChangeRule(min_utterances=2, min_confidence=0.5))
-    assert [c["text"] for c in firm["changes"]] == [change["text"]] and firm["tentative_changes"] == []
+    assert [c.text for c in firm.changes] == [change.text] and firm.tentative_changes == []
     # and firm when the lone statement is confident
     rows[3] = row(4, rows[3]["text"], "2025-02-10", "doubt", p=0.9)
-    assert len(aggregate(rows, rule=ChangeRule(2, 0.7))["changes"]) == 1
+    assert len(aggregate(rows, rule=ChangeRule(2, 0.7)).changes) == 1
 
 
 def test_reports_keep_tentative_changes_apart(tmp_path):
@@ -69,8 +69,8 @@ def test_reports_keep_tentative_changes_apart(tmp_path):
             row(4, "Paying is the condition, and it always will be.", "2025-02-12", "conditional", p=0.95),
             row(5, "Maybe they would not come for us, who knows.", "2025-03-10", "doubt", p=0.45)]
     result = aggregate(rows, rule=ChangeRule(2, 0.7))
-    assert [c["to_period"] for c in result["changes"]] == ["2025-02"]
-    assert [c["to_period"] for c in result["tentative_changes"]] == ["2025-03"]
+    assert [c.to_period for c in result.changes] == ["2025-02"]
+    assert [c.to_period for c in result.tentative_changes] == ["2025-03"]
     write_reports(result, tmp_path)
 
     md = (tmp_path / "report.md").read_text(encoding="utf-8")
@@ -102,7 +102,7 @@ def test_review_queue_still_sees_the_lone_witness_of_a_tentative_change():
     rows = [row(1, "We will protect them only if they pay their bills.", "2025-01-10", "conditional"),
             row(2, "Paying members get our protection, nobody else gets it.", "2025-01-20", "conditional"),
             row(3, "I doubt they would ever be there for us, frankly.", "2025-02-10", "doubt", p=0.4)]
-    assert len(aggregate(rows)["tentative_changes"]) == 1
+    assert len(aggregate(rows).tentative_changes) == 1
     assert lone_change_witnesses(rows) == {3}
 
 
@@ -112,10 +112,10 @@ def test_a_change_reaches_back_over_months_without_a_position():
     rows = [row(1, "We stand with every ally, without any doubt at all.", "2017-07-06", "support"),
             row(2, "The treaty was signed in 1949 in Washington, you know.", "2018-01-10", "none"),
             row(3, "Why would we defend them, they never pay their share.", "2018-07-11", "doubt")]
-    (change,) = aggregate(rows)["changes"]
-    assert (change["from_period"], change["to_period"]) == ("2017-07", "2018-07")
-    assert [e["quote"] for e in change["evidence_from"]] == [rows[0]["text"]]
-    assert [e["quote"] for e in change["evidence_to"]] == [rows[2]["text"]]
+    (change,) = aggregate(rows).changes
+    assert (change.from_period, change.to_period) == ("2017-07", "2018-07")
+    assert [e.quote for e in change.evidence_from] == [rows[0]["text"]]
+    assert [e.quote for e in change.evidence_to] == [rows[2]["text"]]
 
 
 def test_mixed_periods_are_sides_or_skipped_by_the_rule():
@@ -124,19 +124,19 @@ def test_mixed_periods_are_sides_or_skipped_by_the_rule():
             row(3, "We stand behind article five, always, rock solid.", "2019-06-11", "support"),
             row(4, "Only allies who pay get protected, that is the deal.", "2020-03-10", "conditional")]
     # by default the tie (support/conditional) shares a stance with both neighbours: no change at all
-    assert aggregate(rows)["changes"] == []
+    assert aggregate(rows).changes == []
     # skipping mixed periods, the change runs from January 2019's support to March 2020's condition
-    (change,) = aggregate(rows, rule=ChangeRule(clear_sides=True))["changes"]
-    assert change["text"] == "Donald Trump on Article 5: support (2019-01) → conditional (2020-03)"
+    (change,) = aggregate(rows, rule=ChangeRule(clear_sides=True)).changes
+    assert change.text == "Donald Trump on Article 5: support (2019-01) → conditional (2020-03)"
 
 
 def test_tentative_when_either_or_both_sides_are_weak():
     rows = [row(1, "We stand with every ally, without any doubt at all.", "2019-01-10", "support", p=0.95),
             row(2, "Why would we defend them, they never pay their share.", "2019-03-10", "doubt", p=0.45)]
-    assert aggregate(rows, rule=ChangeRule(2, 0.6))["tentative_changes"]  # one weak side suffices
-    assert aggregate(rows, rule=ChangeRule(2, 0.6, tentative_when="both"))["changes"]  # both must be weak
+    assert aggregate(rows, rule=ChangeRule(2, 0.6)).tentative_changes  # one weak side suffices
+    assert aggregate(rows, rule=ChangeRule(2, 0.6, tentative_when="both")).changes  # both must be weak
     rows[1] = row(2, rows[1]["text"], "2019-03-10", "doubt", p=0.95)
     rows[1]["speaker_confidence"] = 0.4  # the words are confidently labelled, but whose are they?
-    assert aggregate(rows, rule=ChangeRule(2, 0.6))["changes"]
-    (weak,) = aggregate(rows, rule=ChangeRule(2, 0.6, speaker_confidence=True))["tentative_changes"]
-    assert weak["support"]["to"]["evidence_confidence"] == 0.38  # label 0.95 x speaker 0.4
+    assert aggregate(rows, rule=ChangeRule(2, 0.6)).changes
+    (weak,) = aggregate(rows, rule=ChangeRule(2, 0.6, speaker_confidence=True)).tentative_changes
+    assert weak.side_to.evidence_confidence == 0.38  # label 0.95 x speaker 0.4

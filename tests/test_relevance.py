@@ -226,5 +226,5 @@ def test_an_off_target_statement_never_votes_its_utterance_into_a_position():
             dict(base, statement_id=2, article="a2", text="The school levy will pass by ten points.", target="none",
                  target_probs={"NATO": 0.7, "none": 0.3}, off_target=True)]
     result = aggregate(rows)
-    assert result["positions"] == [] and [u["target"] for u in result["no_target"]] == ["none"]
-    assert len(result["no_target"][0]["sources"]) == 2  # still merged as one utterance reported twice
+    assert result.positions == [] and [u.target for u in result.no_target] == ["none"]
+    assert len(result.no_target[0].sources) == 2  # still merged as one utterance reported twice

@@ -188,16 +188,24 @@ def test_html_opens_with_a_matrix_of_latest_positions_linking_to_sections(tmp_pa
 
 
 def test_matrix_marks_positions_resting_only_on_low_confidence_labels(tmp_path):
-    from stance.report.html import matrix_html
+    from stance.report.cells import MatrixCell
+    from stance.report.html import Palette, matrix_html
+    from stance.track.records import Evidence, Latest, PeriodEntry, Position
 
-    position = {"actor": "A", "target": "NATO", "latest": {"stance": "doubt", "period": "2025-01", "mixed": False},
-                "periods": [{"period": "2025-01", "utterances": ["u1", "u2"]}], "undated": None,
-                "timeline": [{"utterance": "u1", "stance": "doubt", "confidence": 0.41},
-                             {"utterance": "u2", "stance": "doubt", "confidence": 0.45}]}
-    result = {"positions": [position], "actors": ["A"]}
-    assert 'class="weak"' in matrix_html(result, ["support", "doubt"]) and "doubt?</a>" in matrix_html(result, ["doubt"])
-    position["timeline"][1]["confidence"] = 0.9
-    assert 'class="weak"' not in matrix_html(result, ["doubt"])
-    position["timeline"][1].update(confidence=0.3, human=True)  # a person's label is not weak evidence
-    html = matrix_html(result, ["doubt"])
+    timeline = [Evidence(utterance=uid, date="2025-01-10", date_precision="day", stance="doubt", confidence=conf,
+                         quote="They will not come.", sources=[]) for uid, conf in (("u1", 0.41), ("u2", 0.45))]
+    position = Position(actor="A", target="NATO", counts={"doubt": 2}, distribution={"doubt": 1.0},
+                        periods=[PeriodEntry("2025-01", {"doubt": 2}, {"doubt": 1.0}, "doubt", ["doubt"], False,
+                                             ["u1", "u2"])],
+                        undated=None, latest=Latest("2025-01", "doubt", False, {"doubt": 1.0}, timeline[1]),
+                        changes=[], tentative_changes=[], timeline=timeline)
+
+    def matrix_html_of(stances):
+        return matrix_html([("A", {"NATO": MatrixCell.of(position)})], ["NATO"], ["A"], Palette(stances))
+
+    assert 'class="weak"' in matrix_html_of(["support", "doubt"]) and "doubt?</a>" in matrix_html_of(["doubt"])
+    timeline[1].confidence = 0.9
+    assert 'class="weak"' not in matrix_html_of(["doubt"])
+    timeline[1].confidence, timeline[1].human = 0.3, True  # a person's label is not weak evidence
+    html = matrix_html_of(["doubt"])
     assert 'class="weak"' not in html and "50% reviewed" in html

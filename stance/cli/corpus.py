@@ -83,20 +83,20 @@ def report_command(
     period: PeriodOpt = Period.month,
 ) -> None:
     """Rebuild the position reports from the statement store, without running any model."""
-    from stance.report import load_aggregate, summary_line, write_reports
+    from stance.report import write_store_reports
     from stance.store import DEFAULT_DB
 
     check_output_dir(out, "--out", "the reports")
-    result = load_aggregate(db or DEFAULT_DB, actor=actor, target=target, since=since, until=until, period=period.value)
-    paths = write_reports(result, out)
-    typer.echo(summary_line(result) + ".")
-    for note in result["notes"]:
+    report = write_store_reports(db or DEFAULT_DB, out, actor=actor, target=target, since=since, until=until,
+                                 period=period.value)
+    typer.echo(report.summary_line() + ".")
+    for note in report.notes:
         typer.echo(f"Note: {note}.")
-    for change in result["changes"]:
-        typer.echo(f"Change: {change['text']}")
-    for change in result.get("tentative_changes", []):
-        typer.echo(f"Tentative change: {change['text']}")
-    typer.echo(f"Wrote {', '.join(p.name for p in paths)} to {out}/")
+    for change in report.changes:
+        typer.echo(f"Change: {change}")
+    for change in report.tentative_changes:
+        typer.echo(f"Tentative change: {change}")
+    typer.echo(f"Wrote {', '.join(p.name for p in report.paths)} to {out}/")
 
 
 @app.command("export")

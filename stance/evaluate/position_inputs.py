@@ -17,6 +17,7 @@ from typing import Callable, Optional, Sequence
 from stance.errors import StanceError
 from stance.evaluate.extraction import GoldStatement, load_gold, match
 from stance.records import Article, Prediction, labelled_row, read_jsonl
+from stance.track.merge import NONE_LABEL
 
 Classify = Callable[[list[dict]], list[Prediction]]
 
@@ -129,6 +130,7 @@ class PositionInputs:
     classified: Optional[list[dict]]
     gold_source: str
     articles: int
+    none_label: str = NONE_LABEL  # the model's: its statements about no target are never positions
 
     def settings(self) -> dict[str, Optional[list[dict]]]:
         """Setting name -> the tool-side rows scored in it (None: not measurable without a model)."""
@@ -139,9 +141,10 @@ class PositionInputs:
 
 
 def position_inputs(articles: Sequence[Article], gold_path: Path, *, classify: Optional[Classify] = None,
-                    tool_rows: Optional[list[dict]] = None) -> PositionInputs:
+                    tool_rows: Optional[list[dict]] = None, none_label: str = NONE_LABEL) -> PositionInputs:
     """Gold and tool rows over `articles`: the tool's are `tool_rows` (e.g. from a store) or, when not
-    given, extracted from the articles and labelled by `classify`, which also labels the gold statements."""
+    given, extracted from the articles and labelled by `classify`, which also labels the gold statements.
+    `none_label`: the model's none label (Store.none_label, or the classifier's label set)."""
     by_id = {a.id: a for a in articles}
     located, gold = gold_rows(Path(gold_path), by_id)
     if not gold:
@@ -154,7 +157,7 @@ def position_inputs(articles: Sequence[Article], gold_path: Path, *, classify: O
         tool_rows = labelled(extracted_rows([by_id[a] for a in sorted(scored)]), classify)
     tool = [r for r in tool_rows if r.get("article") in scored]
     return PositionInputs(gold, tool, match_rows(tool, located), labelled(gold, classify) if classify else None,
-                          str(gold_path), len(scored))
+                          str(gold_path), len(scored), none_label)
 
 
 def realnews_inputs(directory: Path, split: str = "dev", **options) -> PositionInputs:

@@ -38,7 +38,8 @@ from typing import Iterable, Optional
 
 from stance.evaluate.position_inputs import SETTINGS, PositionInputs
 from stance.outputs import write_json
-from stance.track.aggregate import DEFAULT_RULE, ChangeRule, aggregate
+from stance.track.aggregate import DEFAULT_RULE, NONE_LABEL, ChangeRule, aggregate
+from stance.track.records import Aggregate, Change
 
 # Rules scored for choosing the tentative-change rule (min utterances, min label confidence).
 RULE_GRID = tuple(ChangeRule(n, c) for n in (2, 3) for c in (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01))
@@ -48,25 +49,25 @@ RULE_GRID = tuple(ChangeRule(n, c) for n in (2, 3) for c in (0.0, 0.5, 0.6, 0.7,
 # -- scoring -------------------------------------------------------------------
 
 
-def position_cells(result: dict) -> dict[tuple, tuple]:
+def position_cells(result: Aggregate) -> dict[tuple, tuple]:
     """(speaker, target, period) -> top stances, for every cell that states a
     position; speakers compared case-insensitively, as the merge does."""
     cells = {}
-    for p in result["positions"]:
-        for entry in p["periods"] + ([p["undated"]] if p["undated"] else []):
-            if entry["top"]:
-                cells[(p["actor"].casefold(), p["target"], entry["period"])] = tuple(entry["top"])
+    for p in result.positions:
+        for entry in p.all_periods:
+            if entry.top:
+                cells[(p.actor.casefold(), p.target, entry.period)] = tuple(entry.top)
     return cells
 
 
-def _names(*results: dict) -> dict[str, str]:
-    return {p["actor"].casefold(): p["actor"] for r in results for p in r["positions"]}
+def _names(*results: Aggregate) -> dict[str, str]:
+    return {p.actor.casefold(): p.actor for r in results for p in r.positions}
 
 
-def change_key(change: dict, names: Optional[dict[str, str]] = None) -> tuple:
-    actor = change["actor"].casefold()
-    return ((names or {}).get(actor, actor), change["target"], change["from_period"], change["to_period"],
-            tuple(change["from_top"]), tuple(change["to_top"]))
+def change_key(change: Change, names: Optional[dict[str, str]] = None) -> tuple:
+    actor = change.actor.casefold()
+    return ((names or {}).get(actor, actor), change.target, change.from_period, change.to_period,
+            tuple(change.from_top), tuple(change.to_top))
 
 
 def _ratio(a: int, b: int) -> Optional[float]:
@@ -94,13 +95,13 @@ def _renamed(cells: dict[tuple, tuple], names: dict[str, str]) -> dict[tuple, tu
     return {(names.get(k[0], k[0]), *k[1:]): v for k, v in cells.items()}
 
 
-def compare(gold_result: dict, tool_result: dict) -> dict:
+def compare(gold_result: Aggregate, tool_result: Aggregate) -> dict:
     """Score the tool's aggregate against the gold one (both from stance.track.aggregate).
 
     Speakers are compared as `stance evaluate extraction` compares them (align_names)."""
     gold_cells, tool_cells = position_cells(gold_result), position_cells(tool_result)
-    aligned = align_names({k[0] for k in gold_cells} | {change_key(c)[0] for c in gold_result["changes"]},
-                          {k[0] for k in tool_cells} | {change_key(c)[0] for c in tool_result["changes"] + tool_result["tentative_changes"]})
+    aligned = align_names({k[0] for k in gold_cells} | {change_key(c)[0] for c in gold_result.changes},
+                          {k[0] for k in tool_cells} | {change_key(c)[0] for c in tool_result.changes + tool_result.tentative_changes})
     tool_cells = _renamed(tool_cells, aligned)
     names = _names(tool_result, gold_result)
     right = [k for k in gold_cells if tool_cells.get(k) == gold_cells[k]]
@@ -109,9 +110,9 @@ def compare(gold_result: dict, tool_result: dict) -> dict:
     missed = [_cell_text(k, gold_cells[k], names) for k in gold_cells if k not in tool_cells]
     invented = [_cell_text(k, tool_cells[k], names) for k in tool_cells if k not in gold_cells]
 
-    gold_changes = {change_key(c): c for c in gold_result["changes"] + gold_result["tentative_changes"]}
-    firm = {change_key(c, aligned): c for c in tool_result["changes"]}
-    tentative = {change_key(c, aligned): c for c in tool_result["tentative_changes"]}
+    gold_changes = {change_key(c): c for c in gold_result.changes + gold_result.tentative_changes}
+    firm = {change_key(c, aligned): c for c in tool_result.changes}
+    tentative = {change_key(c, aligned): c for c in tool_result.tentative_changes}
     firm_right = [k for k in firm if k in gold_changes]
     tentative_right = [k for k in tentative if k in gold_changes]
     return {
@@ -125,24 +126,27 @@ def compare(gold_result: dict, tool_result: dict) -> dict:
                     "tentative": len(tentative), "tentative_right": len(tentative_right),
                     "all_precision": _ratio(len(firm_right) + len(tentative_right), len(firm) + len(tentative)),
                     "all_recall": _ratio(len(firm_right) + len(tentative_right), len(gold_changes)),
-                    "right_changes": [firm[k]["text"] for k in firm_right],
-                    "wrong_changes": [firm[k]["text"] for k in firm if k not in gold_changes],
-                    "tentative_right_changes": [tentative[k]["text"] for k in tentative_right],
-                    "tentative_wrong_changes": [tentative[k]["text"] for k in tentative if k not in gold_changes],
-                    "missed_changes": [c["text"] for k, c in gold_changes.items() if k not in firm and k not in tentative]},
+                    "right_changes": [firm[k].text for k in firm_right],
+                    "wrong_changes": [firm[k].text for k in firm if k not in gold_changes],
+                    "tentative_right_changes": [tentative[k].text for k in tentative_right],
+                    "tentative_wrong_changes": [tentative[k].text for k in tentative if k not in gold_changes],
+                    "missed_changes": [c.text for k, c in gold_changes.items() if k not in firm and k not in tentative]},
     }
 
 
-def score_rows(gold: list[dict], tool: list[dict], period: str = "month", rule: ChangeRule = DEFAULT_RULE) -> dict:
-    """Aggregate both sides the way the reports do and compare them."""
-    return compare(aggregate(gold, period=period, rule=rule), aggregate(tool, period=period, rule=rule))
+def score_rows(gold: list[dict], tool: list[dict], period: str = "month", rule: ChangeRule = DEFAULT_RULE,
+               none_label: str = NONE_LABEL) -> dict:
+    """Aggregate both sides the way the reports do (`none_label`: the model's) and compare them."""
+    return compare(aggregate(gold, period=period, rule=rule, none_label=none_label),
+                   aggregate(tool, period=period, rule=rule, none_label=none_label))
 
 
-def rule_table(gold: list[dict], tool: list[dict], period: str, rules: Iterable[ChangeRule] = RULE_GRID) -> list[dict]:
+def rule_table(gold: list[dict], tool: list[dict], period: str, rules: Iterable[ChangeRule] = RULE_GRID,
+               none_label: str = NONE_LABEL) -> list[dict]:
     """Firm-change precision and recall under each tentative-change rule (gold aggregated by the same rule)."""
     out = []
     for rule in rules:
-        changes = compare(aggregate(gold, period=period, rule=rule), aggregate(tool, period=period, rule=rule))["changes"]
+        changes = score_rows(gold, tool, period, rule, none_label)["changes"]
         out.append({"min_utterances": rule.min_utterances, "min_confidence": rule.min_confidence,
                     **{k: changes[k] for k in ("firm", "firm_right", "tentative", "precision", "recall")}})
     return out
@@ -157,9 +161,9 @@ def evaluate_positions(inputs: PositionInputs, *, period: str = "month", rule: C
     """
     settings, grids = {}, {}
     for name, rows in inputs.settings().items():
-        settings[name] = score_rows(inputs.gold, rows, period, rule) if rows is not None else None
+        settings[name] = score_rows(inputs.gold, rows, period, rule, inputs.none_label) if rows is not None else None
         if name in ("end_to_end", "classifier_only") and rows is not None:
-            grids[name] = rule_table(inputs.gold, rows, period)
+            grids[name] = rule_table(inputs.gold, rows, period, none_label=inputs.none_label)
     report = {
         "gold": inputs.gold_source, "source": source or {}, "period": period, "articles": inputs.articles,
         "rule": rule_dict(rule),

@@ -1,5 +1,6 @@
-"""Reports (Markdown, JSON, CSV and a self-contained HTML page) rebuilt from the store. Never imports torch."""
+"""Reports (Markdown, JSON, CSV and HTML) rebuilt from the store, one speaker at a time. Never imports torch."""
 
-from stance.report.writers import DEFAULT_OUT, load_aggregate, summary_line, write_reports
+from stance.report.writers import (DEFAULT_OUT, ReportSummary, load_aggregate, spooled_store, write_reports,
+                                   write_store_reports)
 
-__all__ = ["DEFAULT_OUT", "load_aggregate", "summary_line", "write_reports"]
+__all__ = ["DEFAULT_OUT", "ReportSummary", "load_aggregate", "spooled_store", "write_reports", "write_store_reports"]

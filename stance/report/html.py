@@ -4,14 +4,22 @@ One timeline chart per actor x target: one lane per stance, a dot per
 utterance coloured by stance, faint bands for each period's dominant stance;
 hovering a dot shows the quote and its sources (SVG <title>), and the same
 evidence is listed below the chart. All text goes through html.escape.
+Written as it is read from the spool: the matrix from its small cells, then one actor at a time.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from html import escape
+from typing import Iterable, TextIO
 
+from stance.report.cells import LOW_CONFIDENCE, MatrixCell
+from stance.report.markdown import LineWriter
+from stance.report.spool import UNKNOWN_KIND, SpoolView
 from stance.track.aggregate import date_bounds, rule_text, stance_sort_key, strip_quotes, summary_line, support_text
+from stance.track.merge import NONE_LABEL
+from stance.track.records import Change, Evidence, Position
 
 STANCE_COLOURS = {"support": "#2e7d32", "conditional": "#e69500", "doubt": "#c62828", "none": "#9e9e9e"}
 _EXTRA_COLOURS = ("#1565c0", "#6a1b9a", "#00838f", "#5d4037", "#ad1457")
@@ -34,10 +42,12 @@ svg text{font-size:11px;fill:#555;font-family:inherit}.legend span{margin-right:
 """
 
 
-def stance_colour(stance: str, known: list[str]) -> str:
-    if stance in STANCE_COLOURS:
+def stance_colour(stance: str, known: list[str], none_label: str = NONE_LABEL) -> str:
+    if stance == none_label:
+        return STANCE_COLOURS["none"]
+    if stance in STANCE_COLOURS and (stance != "none" or none_label == NONE_LABEL):
         return STANCE_COLOURS[stance]
-    others = sorted(s for s in known if s not in STANCE_COLOURS)
+    others = sorted(s for s in known if s not in STANCE_COLOURS and s != none_label)
     index = others.index(stance) if stance in others else 0
     return _EXTRA_COLOURS[index % len(_EXTRA_COLOURS)]
 
@@ -81,131 +91,136 @@ def _ticks(start: date, end: date) -> list[tuple[date, str]]:
     return ticks
 
 
-def timeline_svg(position: dict, stances: list[str]) -> str:
+class Palette:
+    """The stances of a report: their colours and their order (the none label last of the four)."""
+
+    def __init__(self, stances: list[str], none_label: str = NONE_LABEL):
+        self.stances, self.none_label = stances, none_label
+
+    def colour(self, stance: str) -> str:
+        return stance_colour(stance, self.stances, self.none_label)
+
+    def chip(self, stance: str) -> str:
+        return f'<span class="chip" style="background:{self.colour(stance)}"></span>'
+
+    def lanes(self, entries: list[Evidence]) -> list[str]:
+        return sorted({e.stance for e in entries} | {s for s in self.stances if s != self.none_label},
+                      key=lambda s: stance_sort_key(s, self.none_label))
+
+
+def _dated_parts(position: Position, dated: list, lane_y: dict, plot_right: float, axis_y: float,
+                 palette: Palette) -> list[str]:
+    """The period bands, the axis and the dots of the dated utterances."""
+    lanes_h = LANE_H * len(lane_y)
+    start = min(b[0] for _, b in dated)
+    end = max(b[1] for _, b in dated)
+    pad = max(3, (end - start).days // 20)
+    start, end = start - timedelta(days=pad), end + timedelta(days=pad)
+    total = max(1, (end - start).days)
+
+    def x_of(d: date) -> float:
+        return LEFT + (plot_right - LEFT) * (d - start).days / total
+
+    parts = []
+    for period in position.periods:
+        bounds = date_bounds(period.period)
+        if not bounds or not period.dominant:
+            continue
+        x0, x1 = x_of(bounds[0]), max(x_of(bounds[1] + timedelta(days=1)), x_of(bounds[0]) + 3)
+        parts.append(f'<rect x="{x0:.1f}" y="{TOP}" width="{x1 - x0:.1f}" height="{lanes_h}" '
+                     f'fill="{palette.colour(period.dominant)}" fill-opacity="0.10">'
+                     f'<title>{_e(period.period)}: {_e(period.dominant)}'
+                     f'{" (mixed)" if period.mixed else ""}</title></rect>')
+    parts.append(f'<line x1="{LEFT}" x2="{plot_right}" y1="{axis_y}" y2="{axis_y}" stroke="#999"/>')
+    for d, label in _ticks(start, end):
+        x = x_of(d)
+        parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{axis_y}" y2="{axis_y + 4}" stroke="#999"/>')
+        parts.append(f'<text x="{x:.1f}" y="{axis_y + 16}" text-anchor="middle">{_e(label)}</text>')
+    for e, bounds in dated:
+        mid = bounds[0] + (bounds[1] - bounds[0]) / 2
+        parts.append(_dot(e, x_of(mid), lane_y[e.stance], palette))
+    return parts
+
+
+def _undated_parts(undated: list[Evidence], lane_y: dict, plot_right: float, axis_y: float,
+                   palette: Palette) -> list[str]:
+    x0 = plot_right + 10
+    parts = [f'<line x1="{x0 - 5}" x2="{x0 - 5}" y1="{TOP}" y2="{axis_y}" stroke="#ccc" stroke-dasharray="3 3"/>',
+             f'<text x="{x0 + (UNDATED_W - 10) / 2:.1f}" y="{axis_y + 16}" text-anchor="middle">undated</text>']
+    per_lane: dict[str, int] = {}
+    for e in undated:
+        n = per_lane.get(e.stance, 0)
+        per_lane[e.stance] = n + 1
+        parts.append(_dot(e, x0 + 10 + (n * 12) % (UNDATED_W - 20), lane_y[e.stance], palette))
+    return parts
+
+
+def timeline_svg(position: Position, palette: Palette) -> str:
     """An inline SVG timeline for one actor x target position."""
-    entries = position["timeline"]
-    lanes = sorted({e["stance"] for e in entries} | {s for s in stances if s != "none"}, key=stance_sort_key)
-    dated = [(e, date_bounds(e["date"])) for e in entries if date_bounds(e["date"])]
-    undated = [e for e in entries if not date_bounds(e["date"])]
+    entries = position.timeline
+    lanes = palette.lanes(entries)
+    dated = [(e, date_bounds(e.date)) for e in entries if date_bounds(e.date)]
+    undated = [e for e in entries if not date_bounds(e.date)]
     height = TOP + LANE_H * len(lanes) + 30
     plot_right = WIDTH - RIGHT - (UNDATED_W if undated else 0)
     parts = [f'<svg viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
-             f'role="img" aria-label="{_e(position["actor"])} on {_e(position["target"])}: stance over time">']
+             f'role="img" aria-label="{_e(position.actor)} on {_e(position.target)}: stance over time">']
     lane_y = {s: TOP + LANE_H * i + LANE_H / 2 for i, s in enumerate(lanes)}
     for s, y in lane_y.items():
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e4e4e4"/>')
         parts.append(f'<text x="{LEFT - 8}" y="{y + 4:.1f}" text-anchor="end">{_e(s)}</text>')
     axis_y = TOP + LANE_H * len(lanes) + 4
     if dated:
-        start = min(b[0] for _, b in dated)
-        end = max(b[1] for _, b in dated)
-        pad = max(3, (end - start).days // 20)
-        start, end = start - timedelta(days=pad), end + timedelta(days=pad)
-        total = max(1, (end - start).days)
-
-        def x_of(d: date) -> float:
-            return LEFT + (plot_right - LEFT) * (d - start).days / total
-
-        for period in position["periods"]:
-            bounds = date_bounds(period["period"])
-            if not bounds or not period["dominant"]:
-                continue
-            x0, x1 = x_of(bounds[0]), max(x_of(bounds[1] + timedelta(days=1)), x_of(bounds[0]) + 3)
-            parts.append(f'<rect x="{x0:.1f}" y="{TOP}" width="{x1 - x0:.1f}" height="{LANE_H * len(lanes)}" '
-                         f'fill="{stance_colour(period["dominant"], stances)}" fill-opacity="0.10">'
-                         f'<title>{_e(period["period"])}: {_e(period["dominant"])}'
-                         f'{" (mixed)" if period["mixed"] else ""}</title></rect>')
-        parts.append(f'<line x1="{LEFT}" x2="{plot_right}" y1="{axis_y}" y2="{axis_y}" stroke="#999"/>')
-        for d, label in _ticks(start, end):
-            x = x_of(d)
-            parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{axis_y}" y2="{axis_y + 4}" stroke="#999"/>')
-            parts.append(f'<text x="{x:.1f}" y="{axis_y + 16}" text-anchor="middle">{_e(label)}</text>')
-        for e, bounds in dated:
-            mid = bounds[0] + (bounds[1] - bounds[0]) / 2
-            parts.append(_dot(e, x_of(mid), lane_y[e["stance"]], stances))
+        parts += _dated_parts(position, dated, lane_y, plot_right, axis_y, palette)
     if undated:
-        x0 = plot_right + 10
-        parts.append(f'<line x1="{x0 - 5}" x2="{x0 - 5}" y1="{TOP}" y2="{axis_y}" stroke="#ccc" stroke-dasharray="3 3"/>')
-        parts.append(f'<text x="{x0 + (UNDATED_W - 10) / 2:.1f}" y="{axis_y + 16}" text-anchor="middle">undated</text>')
-        per_lane: dict[str, int] = {}
-        for e in undated:
-            n = per_lane.get(e["stance"], 0)
-            per_lane[e["stance"]] = n + 1
-            parts.append(_dot(e, x0 + 10 + (n * 12) % (UNDATED_W - 20), lane_y[e["stance"]], stances))
+        parts += _undated_parts(undated, lane_y, plot_right, axis_y, palette)
     parts.append("</svg>")
     return "".join(parts)
 
 
-def _dot(e: dict, x: float, y: float, stances: list[str]) -> str:
-    radius = 4 + 4 * max(0.0, min(1.0, float(e["confidence"])))
-    tip = (f'{e.get("date") or "undated"} · {e["stance"]} ({e["confidence"]:.2f})\n“{strip_quotes(e["quote"])}”\n'
-           f'Sources: {_sources(e["sources"])}')
-    return (f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}" fill="{stance_colour(e["stance"], stances)}" '
+def _dot(e: Evidence, x: float, y: float, palette: Palette) -> str:
+    radius = 4 + 4 * max(0.0, min(1.0, float(e.confidence)))
+    tip = (f'{e.date or "undated"} · {e.stance} ({e.confidence:.2f})\n“{strip_quotes(e.quote)}”\n'
+           f'Sources: {_sources(e.sources)}')
+    return (f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}" fill="{palette.colour(e.stance)}" '
             f'fill-opacity="0.85" stroke="#fff"><title>{_e(tip)}</title></circle>')
 
 
-def _chip(stance: str, stances: list[str]) -> str:
-    return f'<span class="chip" style="background:{stance_colour(stance, stances)}"></span>'
-
-
-def _evidence_item(e: dict, stances: list[str], label: str = "") -> str:
-    label = label or f'{_e(e["stance"])} ({"reviewed" if e.get("human") else format(e["confidence"], ".2f")})'
-    return (f'<li>{_chip(e["stance"], stances)}<b>{_e(e.get("date") or "undated")}</b> · {label} · '
-            f'<q>{_e(strip_quotes(e["quote"]))}</q> <span class="small">— {_e(_sources(e["sources"]))}</span></li>')
-
-
-# A position is marked as weak when every utterance behind its latest stance is below this confidence: with four
-# stances a label at 0.5 or less is close to a coin toss between the top two.
-LOW_CONFIDENCE = 0.5
+def _evidence_item(e: Evidence, palette: Palette, label: str = "") -> str:
+    label = label or f'{_e(e.stance)} ({"reviewed" if e.human else format(e.confidence, ".2f")})'
+    return (f'<li>{palette.chip(e.stance)}<b>{_e(e.date or "undated")}</b> · {label} · '
+            f'<q>{_e(strip_quotes(e.quote))}</q> <span class="small">— {_e(_sources(e.sources))}</span></li>')
 
 
 def _anchor(actor: str, target: str) -> str:
-    import re
-
     return "pos-" + re.sub(r"[^a-z0-9]+", "-", f"{actor} {target}".casefold()).strip("-")
 
 
-def latest_support(position: dict) -> list[dict]:
-    """The evidence of the latest period that carries the latest stance."""
-    latest = position["latest"]
-    if not latest:
-        return []
-    entry = next((e for e in position["periods"] + [position["undated"] or {}] if e.get("period") == latest["period"]), None)
-    ids = set(entry["utterances"]) if entry else set()
-    return [e for e in position["timeline"] if e["utterance"] in ids and e["stance"] == latest["stance"]]
+def _matrix_cell(actor: str, target: str, cell: MatrixCell, palette: Palette) -> str:
+    title = (f'{actor} on {target}: {cell.stance} in {cell.period}' + (" (mixed)" if cell.mixed else "")
+             + f"; {cell.utterances} utterance(s), {cell.reviewed} reviewed by a person"
+             + ("; rests only on low-confidence labels" if cell.weak else ""))
+    return (f'<td data-target="{_e(target)}" class="{"weak" if cell.weak else ""}"><a href="#{_anchor(actor, target)}" '
+            f'title="{_e(title)}">{palette.chip(cell.stance)}{_e(cell.stance)}{"?" if cell.weak else ""}</a>'
+            f'<span class="small"> {cell.confidence:.2f} · {cell.utterances} utt. · '
+            f'{round(100 * cell.reviewed / cell.utterances)}% reviewed</span></td>')
 
 
-def matrix_html(result: dict, stances: list[str]) -> str:
-    """Actor x target table of latest positions, each cell linking to its section, with a filter."""
-    targets = sorted({p["target"] for p in result["positions"]}, key=str.casefold)
+def matrix_html(rows: Iterable[tuple[str, dict]], targets: list[str], actors: list[str], palette: Palette) -> str:
+    """Actor x target table of latest positions, each cell linking to its section, with a filter.
+    `rows`: (actor, target -> MatrixCell or None), actors in order."""
     if not targets:
         return "<p>No positions: no statement by a known speaker about a tracked target.</p>"
-    cells = {(p["actor"], p["target"]): p for p in result["positions"]}
     head = "".join(f'<th data-target="{_e(t)}">{_e(t)}</th>' for t in targets)
-    rows = []
-    for actor in result["actors"]:
-        tds = []
-        for t in targets:
-            p = cells.get((actor, t))
-            if p is None or not p["latest"]:
-                tds.append(f'<td data-target="{_e(t)}"></td>')
-                continue
-            latest, support = p["latest"], latest_support(p)
-            confidence = max((e["confidence"] for e in support), default=0.0)
-            weak = all(e["confidence"] < LOW_CONFIDENCE and not e.get("human") for e in support)
-            n = len(p["timeline"])
-            human = sum(1 for e in p["timeline"] if e.get("human"))
-            title = (f'{actor} on {t}: {latest["stance"]} in {latest["period"]}' + (" (mixed)" if latest["mixed"] else "")
-                     + f"; {n} utterance(s), {human} reviewed by a person"
-                     + ("; rests only on low-confidence labels" if weak else ""))
-            tds.append(f'<td data-target="{_e(t)}" class="{"weak" if weak else ""}"><a href="#{_anchor(actor, t)}" title="{_e(title)}">'
-                       f'{_chip(latest["stance"], stances)}{_e(latest["stance"])}{"?" if weak else ""}</a>'
-                       f'<span class="small"> {confidence:.2f} · {n} utt. · {round(100 * human / n)}% reviewed</span></td>')
-        rows.append(f'<tr data-actor="{_e(actor)}"><th>{_e(actor)}</th>{"".join(tds)}</tr>')
+    trs = []
+    for actor, cells in rows:
+        tds = [_matrix_cell(actor, t, cells[t], palette) if cells.get(t) else f'<td data-target="{_e(t)}"></td>'
+               for t in targets]
+        trs.append(f'<tr data-actor="{_e(actor)}"><th>{_e(actor)}</th>{"".join(tds)}</tr>')
     options = lambda values: "".join(f'<option value="{_e(v)}">{_e(v)}</option>' for v in values)  # noqa: E731
-    return (f'<p class="filters">Actor <select id="actor-filter"><option value="">all</option>{options(result["actors"])}</select> '
+    return (f'<p class="filters">Actor <select id="actor-filter"><option value="">all</option>{options(actors)}</select> '
             f'Target <select id="target-filter"><option value="">all</option>{options(targets)}</select></p>'
-            f'<table class="matrix"><tr><th>Actor \\ target</th>{head}</tr>{"".join(rows)}</table>'
+            f'<table class="matrix"><tr><th>Actor \\ target</th>{head}</tr>{"".join(trs)}</table>'
             f'<p class="small">Latest position per actor and target: stance, its confidence, utterances behind the position and '
             f'the share a person reviewed. “?” and a dashed cell: every label behind it is below {LOW_CONFIDENCE:.1f} confidence.</p>')
 
@@ -220,80 +235,90 @@ a.onchange=f;t.onchange=f;})();
 </script>"""
 
 
-def render_html(result: dict) -> str:
-    """The whole report as one offline HTML page."""
-    stances = sorted({u["stance"] for u in result["utterances"]} | {"support", "conditional", "doubt"},
-                     key=stance_sort_key)
-    s = result["stats"]
+def _head(view: SpoolView, palette: Palette, actors: list[str]) -> list[str]:
     body = ["<h1>Stance report</h1>"]
-    meta = [f"period: {result['period']}"]
-    if result.get("db"):
-        meta.insert(0, f"store: {result['db']}")
-    if result.get("model_id"):
-        meta.insert(1, f"model: {result['model_id']}")
-    filters = ", ".join(f"{k} {v}" for k, v in result["filters"].items() if v)
-    if filters:
-        meta.append(f"filters: {filters}")
+    meta = [f"period: {view.period}"]
+    if view.db:
+        meta.insert(0, f"store: {view.db}")
+    if view.model_id:
+        meta.insert(1, f"model: {view.model_id}")
+    if view.filters.text():
+        meta.append(f"filters: {view.filters.text()}")
     body.append(f'<p class="meta">{_e(" · ".join(meta))}</p>')
-    body.append(f"<p>{_e(summary_line(result))}.</p>")
-    body += [f'<p class="note">{_e(n)}.</p>' for n in result["notes"]]
-    body.append('<p class="legend">' + "".join(f"<span>{_chip(st, stances)}{_e(st)}</span>" for st in stances) + "</p>")
+    body.append(f"<p>{_e(summary_line(view.stats, len(actors)))}.</p>")
+    body += [f'<p class="note">{_e(n)}.</p>' for n in view.notes]
+    body.append('<p class="legend">' + "".join(f"<span>{palette.chip(st)}{_e(st)}</span>" for st in palette.stances) + "</p>")
     body.append("<h2>Positions at a glance</h2>")
-    body.append(matrix_html(result, stances))
+    body.append(matrix_html(view.matrix_rows(), view.targets, actors, palette))
+    return body
 
-    body.append("<h2>Changes</h2>")
-    if not result["changes"]:
+
+def _changes(view: SpoolView, firm: list[Change], tentative: list[Change], palette: Palette) -> list[str]:
+    body = ["<h2>Changes</h2>"]
+    if not firm:
         body.append("<p>No change of position detected between periods.</p>")
-    for c in result["changes"]:
-        items = [_evidence_item(e, stances) for e in c["evidence_from"] + c["evidence_to"]]
-        body.append(f'<div class="change"><b>{_e(c["text"])}</b> <span class="small">({_e(support_text(c))})</span>'
+    for c in firm:
+        items = [_evidence_item(e, palette) for e in c.evidence]
+        body.append(f'<div class="change"><b>{_e(c.text)}</b> <span class="small">({_e(support_text(c))})</span>'
                     f'<ul class="evidence">{"".join(items)}</ul></div>')
-    if result.get("tentative_changes"):
+    if tentative:
         body.append("<h2>Tentative changes</h2>")
-        body.append(f"<p>Not listed with the changes above: one side rests on too little ({_e(rule_text(result))}). "
+        body.append(f"<p>Not listed with the changes above: one side rests on too little ({_e(rule_text(view.change_rule))}). "
                     "Check the quotes before relying on them.</p>")
-        for c in result["tentative_changes"]:
-            items = [_evidence_item(e, stances) for e in c["evidence_from"] + c["evidence_to"]]
-            body.append(f'<div class="tentative">{_e(c["text"])} <span class="small">({_e(support_text(c))})</span>'
+        for c in tentative:
+            items = [_evidence_item(e, palette) for e in c.evidence]
+            body.append(f'<div class="tentative">{_e(c.text)} <span class="small">({_e(support_text(c))})</span>'
                         f'<ul class="evidence">{"".join(items)}</ul></div>')
+    return body
 
-    for actor in result["actors"]:
-        body.append(f'<section data-actor="{_e(actor)}"><h2>{_e(actor)}</h2>')
-        for p in (p for p in result["positions"] if p["actor"] == actor):
-            body.append(f'<div data-actor="{_e(actor)}" data-target="{_e(p["target"])}" data-position="1">'
-                        f'<h3 id="{_anchor(actor, p["target"])}">{_e(actor)} on {_e(p["target"])}</h3>')
-            if p["latest"]:
-                body.append(f'<p>Latest: {_chip(p["latest"]["stance"], stances)}<b>{_e(p["latest"]["stance"])}</b> '
-                            f'({_e(p["latest"]["period"])})</p>')
-            body.append(timeline_svg(p, stances))
-            rows = ["<tr><th>Period</th><th>Position</th><th>Distribution</th><th>Utterances</th></tr>"]
-            for entry in p["periods"] + ([p["undated"]] if p["undated"] else []):
-                position = entry["dominant"] or "no position"
-                dist = ", ".join(f"{k} {round(v * 100)}%" for k, v in entry["distribution"].items())
-                rows.append(f'<tr><td>{_e(entry["period"])}</td><td>{_e(position)}{" (mixed)" if entry["mixed"] else ""}'
-                            f'</td><td>{_e(dist)}</td><td>{len(entry["utterances"])}</td></tr>')
-            body.append(f"<table>{''.join(rows)}</table>")
-            body += [f"<p>Change: {_e(c['text'])}</p>" for c in p["changes"]]
-            body += [f'<p class="small">Tentative change: {_e(c["text"])} ({_e(support_text(c))})</p>'
-                     for c in p.get("tentative_changes", [])]
-            body.append('<ul class="evidence">' + "".join(_evidence_item(e, stances) for e in p["timeline"]) + "</ul></div>")
-        body.append("</section>")
 
-    body.append("<h2>Unknown speaker</h2>")
-    if not result["unknown_speaker"]:
+def _position(actor: str, p: Position, palette: Palette) -> list[str]:
+    body = [f'<div data-actor="{_e(actor)}" data-target="{_e(p.target)}" data-position="1">'
+            f'<h3 id="{_anchor(actor, p.target)}">{_e(actor)} on {_e(p.target)}</h3>']
+    if p.latest:
+        body.append(f'<p>Latest: {palette.chip(p.latest.stance)}<b>{_e(p.latest.stance)}</b> ({_e(p.latest.period)})</p>')
+    body.append(timeline_svg(p, palette))
+    rows = ["<tr><th>Period</th><th>Position</th><th>Distribution</th><th>Utterances</th></tr>"]
+    for entry in p.all_periods:
+        dist = ", ".join(f"{k} {round(v * 100)}%" for k, v in entry.distribution.items())
+        rows.append(f'<tr><td>{_e(entry.period)}</td><td>{_e(entry.dominant or "no position")}'
+                    f'{" (mixed)" if entry.mixed else ""}</td><td>{_e(dist)}</td><td>{len(entry.utterances)}</td></tr>')
+    body.append(f"<table>{''.join(rows)}</table>")
+    body += [f"<p>Change: {_e(c.text)}</p>" for c in p.changes]
+    body += [f'<p class="small">Tentative change: {_e(c.text)} ({_e(support_text(c))})</p>' for c in p.tentative_changes]
+    body.append('<ul class="evidence">' + "".join(_evidence_item(e, palette) for e in p.timeline) + "</ul></div>")
+    return body
+
+
+def _tail(view: SpoolView, palette: Palette) -> list[str]:
+    body = ["<h2>Unknown speaker</h2>"]
+    if not view.stats.unknown_speaker:
         body.append("<p>None: every statement was attributed.</p>")
     else:
         body.append("<p>Statements whose speaker could not be identified; not part of any actor's position.</p>")
-        items = []
-        for u in result["unknown_speaker"]:
-            e = {"date": u["date"], "stance": u["stance"], "confidence": u["confidence"], "quote": u["text"],
-                 "sources": u["sources"]}
-            items.append(_evidence_item(e, stances, f'{_e(u["target"])} / {_e(u["stance"])}'))
+        items = [_evidence_item(Evidence.of(u), palette, f"{_e(u.target)} / {_e(u.stance)}")
+                 for u in view.listed(UNKNOWN_KIND)]
         body.append('<ul class="evidence">' + "".join(items) + "</ul>")
-    if s["no_target"]:
-        body.append(f"<h2>Not about a tracked target</h2><p>{s['no_target']} utterance(s) were labelled with no "
+    if view.stats.no_target:
+        body.append(f"<h2>Not about a tracked target</h2><p>{view.stats.no_target} utterance(s) were labelled with no "
                     "target; they are in statements.csv and not aggregated into positions.</p>")
+    return body
 
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            f"<title>Stance report</title><style>{CSS}</style></head><body>\n" + "\n".join(body) + FILTER_SCRIPT + "\n</body></html>\n")
+
+def write_html(view: SpoolView, handle: TextIO, firm: list[Change], tentative: list[Change]) -> None:
+    """The whole report as one offline HTML page."""
+    palette = Palette(view.stances, view.none_label)
+    actors = view.actors
+    handle.write("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                 f"<title>Stance report</title><style>{CSS}</style></head><body>\n")
+    body = LineWriter(handle)
+    body.add(_head(view, palette, actors))
+    body.add(_changes(view, firm, tentative, palette))
+    for actor, positions in view.actor_sections():
+        body.add([f'<section data-actor="{_e(actor)}"><h2>{_e(actor)}</h2>'])
+        for p in positions:
+            body.add(_position(actor, p, palette))
+        body.add(["</section>"])
+    body.add(_tail(view, palette))
+    handle.write(FILTER_SCRIPT + "\n</body></html>\n")

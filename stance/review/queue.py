@@ -15,7 +15,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Optional
 
-from stance.track import aggregate
+from stance.track import NONE_LABEL, aggregate
 from stance.errors import StanceError
 from stance.store import Store
 
@@ -28,21 +28,21 @@ def _confidence(probs: dict, label: str) -> float:
     return float(probs.get(label, max(probs.values(), default=0.0)))
 
 
-def lone_change_witnesses(rows: list[dict]) -> set:
+def lone_change_witnesses(rows: list[dict], none_label: str = NONE_LABEL) -> set:
     """Statement ids of utterances that alone carry one side of a stated change."""
-    result = aggregate(rows)
-    by_utterance = {u["id"]: u["statement_ids"] for u in result["utterances"]}
+    result = aggregate(rows, none_label=none_label)
+    by_utterance = {u.id: u.statement_ids for u in result.utterances}
     witnesses = set()
-    for change in result["changes"] + result.get("tentative_changes", []):  # tentative ones most of all
-        for side in (change["evidence_from"], change["evidence_to"]):
+    for change in result.changes + result.tentative_changes:  # tentative ones most of all
+        for side in (change.evidence_from, change.evidence_to):
             if len(side) == 1:
-                witnesses.update(by_utterance.get(side[0]["utterance"], []))
+                witnesses.update(by_utterance.get(side[0].utterance, []))
     return witnesses
 
 
-def rank(rows: list[dict], reviewed: set) -> list[dict]:
+def rank(rows: list[dict], reviewed: set, none_label: str = NONE_LABEL) -> list[dict]:
     """Queue rows for every unreviewed statement, each with its priority and reasons, best first."""
-    witnesses = lone_change_witnesses(rows) if rows else set()
+    witnesses = lone_change_witnesses(rows, none_label) if rows else set()
     ranked = []
     for row in rows:
         if row["statement_id"] in reviewed or row.get("human"):
@@ -83,9 +83,10 @@ def build_queue(db_path: Path, n: int = 50) -> list[dict]:
     with Store(db_path, create=False) as store:
         rows = store.load_labelled()
         reviewed = store.reviewed_ids()
+        none_label = store.none_label(store.latest_model_id())
     if not rows and not reviewed:
         raise StanceError(f"{db_path}: no labelled statements to review; run `stance analyze PATH... --db {db_path}` first")
-    ranked = rank(rows, reviewed)
+    ranked = rank(rows, reviewed, none_label)
     # lone change witnesses are few and each can falsify a stated change: all of them first, then the rest spread
     witnesses = [r for r in ranked if r["witness"]]
     return (witnesses + spread([r for r in ranked if not r["witness"]], n))[:n]

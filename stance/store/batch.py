@@ -75,10 +75,12 @@ class BatchWrites:
             yield [(r["id"], _statement(r)) for r in rows]
 
     @_guarded
-    def label_counts(self, model_id: str, none_label: str = "none") -> dict:
+    def label_counts(self, model_id: str, none_label: Optional[str] = None) -> dict:
         """What load_labelled(model_id) would give, counted in SQL: total, by target, by stance,
-        speaker unknown, off target (target `none_label`) and of those set by the relevance gate
-        (reviewers' labels win; statements marked not a statement are left out)."""
+        speaker unknown, off target (target `none_label`: by default the model's, Store.none_label) and
+        of those set by the relevance gate (reviewers' labels win; statements marked not a statement are
+        left out)."""
+        none_label = none_label or self.none_label(model_id)
         sql = ("SELECT COALESCE(r.target, p.target) AS target, COALESCE(r.stance, p.stance) AS stance, "
                "COALESCE(r.speaker, s.speaker) = 'unknown' AS unknown, "
                "r.target IS NULL AND COALESCE(json_extract(p.probabilities, '$.off_target'), 0) AS gated, COUNT(*) AS n "

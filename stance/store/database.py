@@ -23,6 +23,7 @@ from typing import Iterable, Iterator, Optional
 from stance.errors import StanceError
 from stance.records import Article, Prediction, Statement, labelled_row
 from stance.store.batch import BatchWrites
+from stance.store.labelled import LABELLED_COLUMNS, LABELLED_FROM, LABELLED_WHERE, MODEL_LABELS_SCHEMA, LabelledReads
 from stance.store.sqlite_errors import _guarded, _stance_error
 from stance.store.reviews import REVIEWS_SCHEMA, ReviewTables
 
@@ -78,14 +79,14 @@ CREATE TABLE predictions (
     PRIMARY KEY (statement, model_id)
 );
 CREATE INDEX predictions_model ON predictions(model_id);
-""" + ";\n" + REVIEWS_SCHEMA
+""" + ";\n" + REVIEWS_SCHEMA + ";\n" + MODEL_LABELS_SCHEMA
 
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-class Store(ReviewTables, BatchWrites):
+class Store(ReviewTables, BatchWrites, LabelledReads):
     """A statement store in one SQLite file; use as a context manager.
 
     `create=False` refuses to create a missing file (for read-only commands such
@@ -339,20 +340,8 @@ class Store(ReviewTables, BatchWrites):
         model_id = model_id or self.latest_model_id()
         if model_id is None:
             return []
-        sql = (
-            'SELECT s.id AS statement_id, s.article, COALESCE(r.speaker, s.speaker) AS speaker, s.speaker AS model_speaker, '
-            's.speaker_mention, s.text, s.kind, s."start", s."end", s.context, '
-            "CASE WHEN r.speaker IS NULL THEN s.speaker_confidence ELSE 1.0 END AS speaker_confidence, "
-            "CASE WHEN s.date IS NULL THEN a.date ELSE s.date END AS date, "
-            "CASE WHEN s.date IS NULL THEN a.date_precision ELSE s.date_precision END AS date_precision, "
-            "a.source, a.title, a.url, a.origin, p.model_id, COALESCE(r.target, p.target) AS target, "
-            "COALESCE(r.stance, p.stance) AS stance, p.target AS model_target, p.stance AS model_stance, "
-            "p.probabilities, r.target IS NOT NULL AS human, r.annotator "
-            "FROM statements s JOIN articles a ON a.id = s.article "
-            "JOIN predictions p ON p.statement = s.id AND p.model_id = ? "
-            "LEFT JOIN reviews r ON r.statement = s.id "
-        )
-        where, args = ["(r.is_statement IS NULL OR r.is_statement = 1)"], [model_id]
+        sql = LABELLED_COLUMNS + LABELLED_FROM
+        where, args = [LABELLED_WHERE], [model_id]
         if actor is not None:
             where.append("COALESCE(r.speaker, s.speaker) = ? COLLATE NOCASE")
             args.append(actor)

@@ -1,7 +1,8 @@
 """Tracking: one utterance reported by several outlets merged into one, then positions per actor and
-target over time, mixed positions and changes, each backed by quotes. Never imports torch."""
+target over time, mixed positions and changes, each backed by quotes, as typed records
+(stance.track.records). Never imports torch."""
 
-from stance.track.aggregate import aggregate, summary_line
-from stance.track.merge import NONE_LABEL, check_period
+from stance.track.aggregate import aggregate, aggregate_speaker, summary_line
+from stance.track.merge import NONE_LABEL, check_period, speaker_key
 
-__all__ = ["NONE_LABEL", "aggregate", "check_period", "summary_line"]
+__all__ = ["NONE_LABEL", "aggregate", "aggregate_speaker", "check_period", "speaker_key", "summary_line"]

@@ -2,8 +2,10 @@
 
 Pure functions over plain rows (dicts as from Store.load_labelled). The same
 utterance reported by several articles (same speaker, similar normalised text,
-nearby dates) becomes one utterance with several sources, labelled by a
-probability-weighted vote. stance.track.aggregate builds positions on top of this.
+nearby dates) becomes one Utterance with several sources, labelled by a
+probability-weighted vote. Reports of different speakers never merge, so one
+speaker's rows can be merged apart from the rest (stance.report streams a store
+that way). stance.track.positions builds positions on top of this.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from difflib import SequenceMatcher
 from typing import Iterable, Optional
 
 from stance.errors import StanceError
+from stance.track.records import Source, Utterance
 
 PERIODS = ("day", "month", "year")
 UNKNOWN_SPEAKER = "unknown"
-NONE_LABEL = "none"
+NONE_LABEL = "none"  # the none label of the shipped label set; a model's own comes with it (Store.model_labels)
 STANCE_ORDER = ("support", "conditional", "doubt", "none")  # display order; other labels follow
 
 # Text similarity needed to merge two dated reports. Outlets re-punctuate, re-quote and trim one line,
@@ -163,9 +166,15 @@ def _sort_key(bounds: Optional[tuple[date, date]]) -> tuple:
 # -- merging -------------------------------------------------------------------
 
 
-def _probs(row: dict, kind: str) -> dict:
+def speaker_key(speaker: Optional[str]) -> str:
+    """The speaker as the merge compares speakers: reports whose keys differ never merge, and
+    UNKNOWN_SPEAKER's reports merge with nothing."""
+    return (speaker or UNKNOWN_SPEAKER).strip().casefold()
+
+
+def _probs(row: dict, kind: str, none_label: str) -> dict:
     probs = row.get(f"{kind}_probs") or {}
-    label = row.get(kind) or NONE_LABEL
+    label = row.get(kind) or none_label
     if not probs or (kind == "target" and row.get("off_target")):  # the relevance gate's none is not a vote
         return {label: 1.0}
     return {str(k): float(v) for k, v in probs.items()}
@@ -186,175 +195,185 @@ def statement_confidence(row: dict) -> float:
     return min(tops) if tops else 1.0
 
 
-def _vote(members: list[dict], kind: str) -> tuple[str, float, dict]:
+def _vote(members: list[dict], kind: str, none_label: str) -> tuple[str, float, dict]:
     """Probability-weighted vote: (label, mean probability of it, mean distribution)."""
     totals: dict[str, float] = defaultdict(float)
     labels = Counter()
     for row in members:
-        for label, p in _probs(row, kind).items():
+        for label, p in _probs(row, kind, none_label).items():
             totals[label] += p
-        labels[row.get(kind) or NONE_LABEL] += 1
+        labels[row.get(kind) or none_label] += 1
     best = max(totals, key=lambda k: (round(totals[k], VOTE_DIGITS), labels[k], k))
     n = len(members)
     return best, totals[best] / n, {k: round(v / n, 4) for k, v in totals.items()}
 
 
-def _source(row: dict) -> dict:
-    return {
-        "statement_id": row.get("statement_id"),
-        "article": row.get("article"),
-        "date": row.get("date") or None,
-        "date_precision": row.get("date_precision") or None,
-        "source": row.get("source"),
-        "title": row.get("title"),
-        "url": row.get("url"),
-        "text": row.get("text", ""),
-        "speaker_mention": row.get("speaker_mention"),
-        "target": row.get("target"),
-        "stance": row.get("stance"),
-    }
-
-
-def _utterance(members: list[dict], none_label: str) -> dict:
+def _utterance(members: list[dict], none_label: str) -> Utterance:
     members = sorted(members, key=lambda r: (_sort_key(date_bounds(r.get("date"))), str(r.get("article")), r.get("start") or 0))
     voters = [r for r in members if r.get("human")] or members  # a reviewer's label outweighs any model's
-    target, target_conf, target_dist = _vote(voters, "target")
-    stance, stance_conf, stance_dist = _vote(voters, "stance")
+    target, target_conf, target_dist = _vote(voters, "target", none_label)
+    stance, stance_conf, stance_dist = _vote(voters, "stance", none_label)
     if target == none_label:
         stance, stance_conf = none_label, target_conf
-    dated = [r for r in members if date_bounds(r.get("date"))]
-    first = dated[0] if dated else None
+    first = next((r for r in members if date_bounds(r.get("date"))), None)
     ids = [r.get("statement_id") for r in members]
     sources, seen = [], set()
     for row in members:
         if row.get("article") not in seen:
             seen.add(row.get("article"))
-            sources.append(_source(row))
-    return {
-        "id": f"u{min(i for i in ids if i is not None)}" if any(i is not None for i in ids) else None,
-        "speaker": members[0].get("speaker") or UNKNOWN_SPEAKER,
-        "text": max((r.get("text") or "" for r in members), key=len),
-        "kind": members[0].get("kind"),
-        "date": first.get("date") if first else None,
-        "date_precision": first.get("date_precision") if first else None,
-        "target": target,
-        "stance": stance,
-        "confidence": round(stance_conf, 4),
-        "target_confidence": round(target_conf, 4),
-        "label_confidence": round(sum(statement_confidence(r) for r in voters) / len(voters), 4),
+            sources.append(Source.of_row(row))
+    return Utterance(
+        id=f"u{min(i for i in ids if i is not None)}" if any(i is not None for i in ids) else None,
+        speaker=members[0].get("speaker") or UNKNOWN_SPEAKER,
+        text=max((r.get("text") or "" for r in members), key=len),
+        kind=members[0].get("kind"),
+        date=first.get("date") if first else None,
+        date_precision=first.get("date_precision") if first else None,
+        target=target, stance=stance, confidence=round(stance_conf, 4), target_confidence=round(target_conf, 4),
+        label_confidence=round(sum(statement_confidence(r) for r in voters) / len(voters), 4),
         # the best-attributed report decides: outlets that name the speaker plainly vouch for the others
-        "speaker_confidence": round(max(float(r.get("speaker_confidence", 1.0)) for r in members), 4),
-        "target_probs": target_dist,
-        "stance_probs": stance_dist,
-        "statement_ids": ids,
-        "sources": sources,
-        "human": any(r.get("human") for r in members),  # a reviewer's label decided the vote
-    }
+        speaker_confidence=round(max(float(r.get("speaker_confidence", 1.0)) for r in members), 4),
+        target_probs=target_dist, stance_probs=stance_dist, statement_ids=ids, sources=sources,
+        human=any(r.get("human") for r in members),
+    )
 
 
-def _index_cluster(index: dict, cluster: dict, token_set: Optional[set] = None) -> None:
-    sets = [token_set] if token_set is not None else [item[2] for item in cluster["items"]]
-    for tokens in sets:
-        for token in tokens:
-            postings = index[token]
-            if not postings or postings[-1] is not cluster:
-                postings.append(cluster)
+class _Report:
+    """A statement row prepared for merging: its words in order, as a set, and its date range."""
+
+    __slots__ = ("row", "tokens", "words", "bounds")
+
+    def __init__(self, row: dict):
+        self.row = row
+        self.tokens = normalise_text(row.get("text", "")).split()
+        self.words = set(self.tokens)
+        self.bounds = date_bounds(row.get("date"))
+
+    def order(self) -> tuple:
+        return _sort_key(self.bounds), str(self.row.get("article")), self.row.get("start") or 0
 
 
-def _undated_candidates(index: dict, token_set: set, every: list[dict]) -> list[dict]:
-    """Clusters sharing a not-too-common word with an undated statement (all of
-    them when every word is common), so undated ones are not compared with all."""
-    limit = max(COMMON_WORD_MIN, int(len(every) * COMMON_WORD_SHARE))
-    rare = [token for token in token_set if len(index.get(token, ())) <= limit]
-    if not rare:
-        return every
-    seen, out = set(), []
-    for token in rare:
-        for cluster in index.get(token, ()):
-            if id(cluster) not in seen:
-                seen.add(id(cluster))
-                out.append(cluster)
-    return out
+class _Cluster:
+    """The reports of one utterance, and the last day they cover."""
+
+    __slots__ = ("reports", "end")
+
+    def __init__(self):
+        self.reports: list[_Report] = []
+        self.end: Optional[date] = None
+
+
+def _needed(report: _Report, member: _Report, threshold: float, max_days: int) -> Optional[float]:
+    """The similarity two reports need to merge, or None when their dates are too far apart."""
+    if report.bounds is None and member.bounds is None:
+        return threshold
+    if report.bounds is None or member.bounds is None:
+        return STRICT_THRESHOLD
+    return threshold if _gap_days(report.bounds, member.bounds) <= max_days else None
+
+
+class _SpeakerClusters:
+    """One speaker's clusters while merging: all of them, the dated ones still within reach of the next
+    dated report, and (once the undated reports come, last) a word index to find candidates for them."""
+
+    def __init__(self, max_days: int):
+        self.max_days = max_days
+        self.every: list[_Cluster] = []
+        self.recent: list[_Cluster] = []
+        self.index: Optional[dict[str, list[_Cluster]]] = None
+
+    def candidates(self, report: _Report) -> list[_Cluster]:
+        if report.bounds is not None:
+            cutoff = report.bounds[0] - timedelta(days=self.max_days)
+            self.recent = [c for c in self.recent if c.end >= cutoff]
+            return self.recent
+        if self.index is None:  # undated come last: index every cluster of the speaker once
+            self.index = defaultdict(list)
+            for cluster in self.every:
+                self._index(cluster, [r.words for r in cluster.reports])
+        return self._undated_candidates(report.words)
+
+    def _index(self, cluster: _Cluster, word_sets: Iterable[set]) -> None:
+        for words in word_sets:
+            for word in words:
+                postings = self.index[word]
+                if not postings or postings[-1] is not cluster:
+                    postings.append(cluster)
+
+    def _undated_candidates(self, words: set) -> list[_Cluster]:
+        """Clusters sharing a not-too-common word with an undated statement (all of
+        them when every word is common), so undated ones are not compared with all."""
+        limit = max(COMMON_WORD_MIN, int(len(self.every) * COMMON_WORD_SHARE))
+        rare = [word for word in words if len(self.index.get(word, ())) <= limit]
+        if not rare:
+            return self.every
+        seen, out = set(), []
+        for word in rare:
+            for cluster in self.index.get(word, ()):
+                if id(cluster) not in seen:
+                    seen.add(id(cluster))
+                    out.append(cluster)
+        return out
+
+    def add(self, report: _Report, threshold: float) -> None:
+        """Put the report into the most similar cluster it may join, else into a new one."""
+        best, best_score = None, 0.0
+        for cluster in self.candidates(report):
+            for member in cluster.reports:
+                needed = _needed(report, member, threshold, self.max_days)
+                if needed is None:
+                    continue
+                if len(report.words & member.words) < MIN_SHARED_WORDS * min(len(report.words), len(member.words)):
+                    continue  # too few shared words to be worth the word-order comparison
+                score = _similarity(report.tokens, member.tokens)
+                if score >= needed and score > best_score:
+                    best, best_score = cluster, score
+        if best is None:
+            best = _Cluster()
+            self.every.append(best)
+            if report.bounds is not None:
+                self.recent.append(best)
+        best.reports.append(report)
+        if self.index is not None:
+            self._index(best, [report.words])
+        if report.bounds is not None:
+            best.end = max(best.end or report.bounds[1], report.bounds[1])
+
+
+def utterance_order(u: Utterance) -> tuple:
+    """Chronological, undated last; then speaker and id: the order utterances are listed in."""
+    return _sort_key(date_bounds(u.date)), u.speaker.casefold(), str(u.id)
 
 
 def merge_utterances(rows: Iterable[dict], *, threshold: float = MERGE_THRESHOLD, max_days: int = MAX_DAYS,
-                     none_label: str = NONE_LABEL) -> list[dict]:
+                     none_label: str = NONE_LABEL) -> list[Utterance]:
     """Merge reports of the same utterance into one utterance with several sources.
 
-    Two statements merge when they have the same speaker (case-insensitive, and
-    not "unknown"), their normalised texts are similar (text_similarity >=
+    Two statements merge when they have the same speaker (speaker_key: case-insensitive,
+    and not "unknown"), their normalised texts are similar (text_similarity >=
     threshold, an excerpt inside a longer quote counts) and their dates are at
     most max_days apart. An undated statement merges with undated ones on the
     same rule, and with a dated one only when the texts match almost exactly
     (STRICT_THRESHOLD); the undated source keeps no date.
 
-    Each utterance: id, speaker, text (the longest report), kind, date and
-    date_precision (its earliest dated source; None when all are undated),
-    target, stance (probability-weighted vote), confidence (mean probability of
-    the stance), target_confidence, label_confidence (mean statement_confidence
-    of the reports that voted), target_probs, stance_probs, statement_ids,
-    sources (one per article: statement_id, article, date, date_precision,
-    source, title, url, text, speaker_mention, target, stance).
-    Ordered chronologically, undated last.
+    Each Utterance: date and date_precision of its earliest dated source (None when
+    all are undated), target and stance by a probability-weighted vote of its
+    reports (a reviewer's outweighs any model's), the longest report's text, and
+    one Source per article. Ordered by utterance_order (chronological, undated last).
+    Rows without a statement_id are numbered by their position (from 1).
     """
-    rows = list(rows)
-    for index, row in enumerate(rows):
-        if row.get("statement_id") is None:
-            row = dict(row, statement_id=index + 1)
-            rows[index] = row
-    prepared = []
-    for row in rows:
-        tokens = normalise_text(row.get("text", "")).split()
-        prepared.append((row, tokens, set(tokens), date_bounds(row.get("date"))))
-    prepared.sort(key=lambda p: (_sort_key(p[3]), str(p[0].get("article")), p[0].get("start") or 0))
-
-    clusters: dict[str, list[dict]] = defaultdict(list)  # every cluster of a speaker
-    recent: dict[str, list[dict]] = defaultdict(list)  # dated clusters still within max_days
-    index: dict[str, dict[str, list[dict]]] = {}  # speaker -> word -> clusters, for undated statements
-    singles: list[list[tuple]] = []
-    for item in prepared:  # dated first, by date; undated last
-        row, tokens, token_set, bounds = item
-        speaker = (row.get("speaker") or UNKNOWN_SPEAKER).strip().casefold()
-        if speaker == UNKNOWN_SPEAKER or not tokens:
-            singles.append([item])
+    reports = [_Report(row if row.get("statement_id") is not None else dict(row, statement_id=index + 1))
+               for index, row in enumerate(rows)]
+    reports.sort(key=_Report.order)
+    speakers: dict[str, _SpeakerClusters] = {}
+    singles: list[list[_Report]] = []
+    for report in reports:  # dated first, by date; undated last
+        key = speaker_key(report.row.get("speaker"))
+        if key == UNKNOWN_SPEAKER or not report.tokens:
+            singles.append([report])
             continue
-        if bounds is not None:
-            cutoff = bounds[0] - timedelta(days=max_days)
-            recent[speaker] = candidates = [c for c in recent[speaker] if c["end"] >= cutoff]
-        else:
-            if speaker not in index:  # undated come last: index every cluster of the speaker once
-                index[speaker] = defaultdict(list)
-                for cluster in clusters[speaker]:
-                    _index_cluster(index[speaker], cluster)
-            candidates = _undated_candidates(index[speaker], token_set, clusters[speaker])
-        best, best_score = None, 0.0
-        for cluster in candidates:
-            for _, m_tokens, m_set, m_bounds in cluster["items"]:
-                if bounds is None and m_bounds is None:
-                    needed = threshold
-                elif bounds is None or m_bounds is None:
-                    needed = STRICT_THRESHOLD
-                elif _gap_days(bounds, m_bounds) <= max_days:
-                    needed = threshold
-                else:
-                    continue
-                if len(token_set & m_set) < MIN_SHARED_WORDS * min(len(token_set), len(m_set)):
-                    continue  # too few shared words to be worth the word-order comparison
-                score = _similarity(tokens, m_tokens)
-                if score >= needed and score > best_score:
-                    best, best_score = cluster, score
-        if best is None:
-            best = {"items": [], "end": None}
-            clusters[speaker].append(best)
-            if bounds is not None:
-                recent[speaker].append(best)
-        best["items"].append(item)
-        if speaker in index:
-            _index_cluster(index[speaker], best, token_set)
-        if bounds is not None:
-            best["end"] = max(best["end"] or bounds[1], bounds[1])
-
-    groups = [c["items"] for speaker_clusters in clusters.values() for c in speaker_clusters] + singles
-    utterances = [_utterance([item[0] for item in group], none_label) for group in groups]
-    utterances.sort(key=lambda u: (_sort_key(date_bounds(u["date"])), u["speaker"].casefold(), str(u["id"])))
+        speakers.setdefault(key, _SpeakerClusters(max_days)).add(report, threshold)
+    groups = [c.reports for clusters in speakers.values() for c in clusters.every] + singles
+    utterances = [_utterance([r.row for r in group], none_label) for group in groups]
+    utterances.sort(key=utterance_order)
     return utterances
