@@ -87,12 +87,13 @@ def evaluate_positions_command(
         raise StanceError("--realnews reads its own excerpts and gold: give no article paths, --gold or --manifest with it")
     if realnews is None and (not paths or gold is None):
         raise StanceError("evaluate positions needs article PATHs and --gold F, or --realnews DIR")
-    classify, tool_rows = None, None
+    classify, tool_rows, none_label = None, None, "none"
     if db is not None:
         from stance.store import Store
 
         with Store(db, create=False) as store:
             tool_rows = store.load_labelled()
+            none_label = store.none_label(tool_rows[0].get("model_id") if tool_rows else None)
         if not tool_rows:
             raise StanceError(f"{db}: no labelled statements; run `stance analyze PATH... --db {db}` first")
     if db is None or model is not None:
@@ -103,13 +104,14 @@ def evaluate_positions_command(
         model_path, _ = ensure_model(model, lambda m: err_console.print(escape(m)), load_project(config))
         classifier = load_classifier(model_path)
         classify = classifier.predict
+        none_label = classifier.labels.none_label if db is None else none_label
     source = {"db": str(db) if db else None, "model": classifier.model_id if classify else None,
               "db_model": tool_rows[0].get("model_id") if tool_rows else None}
     if realnews is not None:
-        inputs = realnews_inputs(realnews, split, classify=classify, tool_rows=tool_rows)
+        inputs = realnews_inputs(realnews, split, classify=classify, tool_rows=tool_rows, none_label=none_label)
     else:
         inputs = position_inputs(load_corpus(paths, manifest=manifest).articles, gold, classify=classify,
-                                 tool_rows=tool_rows)
+                                 tool_rows=tool_rows, none_label=none_label)
     report = evaluate_positions(inputs, period=period.value, json_path=json_path, source=source)
     typer.echo(to_markdown(report, show_errors))
 
