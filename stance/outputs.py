@@ -13,7 +13,7 @@ import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO, Iterator, Optional
 
 from stance.errors import StanceError
 
@@ -76,17 +76,18 @@ def check_output_dir(path: Path, option: str, what: str = "the output folder") -
 
 
 @contextmanager
-def atomic_write(path: Path, binary: bool = False) -> Iterator[IO]:
+def atomic_write(path: Path, binary: bool = False, newline: Optional[str] = None) -> Iterator[IO]:
     """Write `path` through a `.part` file beside it, moved over `path` only when the block completes.
 
     An interrupted or failed write (Ctrl-C, a full disk, an exception) leaves the old file, or none,
-    never half of a new one; the `.part` file is removed. Missing folders are created.
+    never half of a new one; the `.part` file is removed. Missing folders are created. `newline` as for
+    open() (a CSV writer writes its own line ends: pass "").
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     part = path.with_name(path.name + ".part")
     try:
-        with part.open("wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})) as handle:
+        with part.open("wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": newline})) as handle:
             yield handle
         part.replace(path)
     except BaseException:

@@ -7,7 +7,6 @@ each prediction is used at most once (largest overlaps first).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -128,8 +127,9 @@ def evaluate_extraction(articles: list[Article], gold_path: Path, json_path: Opt
     predicted = [s for s in extract_statements(by_id[a] for a in scored_ids)]
     report = score(predicted, gold, scored_ids)
     if json_path:
-        Path(json_path).parent.mkdir(parents=True, exist_ok=True)
-        Path(json_path).write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
+        from stance.outputs import write_json
+
+        write_json(Path(json_path), report)
     return report
 
 

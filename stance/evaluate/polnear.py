@@ -21,7 +21,6 @@ false positives and wrong speakers, by article and offsets.
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -290,6 +289,6 @@ def without_text(value):
 
 def write_report(report: dict, json_path: Path, with_text: bool = False) -> None:
     """Write the report as JSON: figures, then the full lists (offsets only unless `with_text`)."""
-    Path(json_path).parent.mkdir(parents=True, exist_ok=True)
-    data = report if with_text else without_text(report)
-    Path(json_path).write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    from stance.outputs import write_json
+
+    write_json(Path(json_path), report if with_text else without_text(report), indent=1)

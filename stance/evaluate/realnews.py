@@ -266,12 +266,7 @@ def summary(report: dict, limit: int = 20) -> str:
 
 
 def write_report(report: dict, json_path: Path, with_text: bool = False) -> None:
-    """Write the report as JSON (offsets only unless `with_text`), through a .part file renamed when complete."""
-    import json
+    """Write the report as JSON (offsets only unless `with_text`), atomically."""
+    from stance.outputs import write_json
 
-    json_path = Path(json_path)
-    json_path.parent.mkdir(parents=True, exist_ok=True)
-    part = json_path.with_name(json_path.name + ".part")
-    data = report if with_text else without_text(report)
-    part.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    part.replace(json_path)
+    write_json(Path(json_path), report if with_text else without_text(report), indent=1)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Callable, Iterator, Optional, TextIO, Union
 
 from stance.errors import StanceError
+from stance.outputs import atomic_write
 from stance.report.html import write_html
 from stance.report.jsonout import write_positions_json
 from stance.report.markdown import write_markdown
@@ -74,18 +75,12 @@ def write_view(view: SpoolView, out_dir: Path) -> ReportSummary:
     paths = []
     for name in REPORT_FILES:
         path = out_dir / name
-        tmp = path.with_name(path.name + ".tmp")
         try:
-            # csv writes its own line ends (CRLF); the other files are text
-            with tmp.open("w", encoding="utf-8", newline="" if name.endswith(".csv") else None) as handle:
+            # csv writes its own line ends (CRLF); the other files are text; never a half-written report
+            with atomic_write(path, newline="" if name.endswith(".csv") else None) as handle:
                 _WRITERS[name](view, handle, firm, tentative)
-            tmp.replace(path)  # never leave a half-written report behind
         except OSError as exc:
-            tmp.unlink(missing_ok=True)
             raise StanceError(f"{path}: cannot write the report ({exc.strerror})") from None
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
         paths.append(path)
     return ReportSummary(paths, view.stats, len(view.actors), list(view.notes),
                          [c.text for c in firm], [c.text for c in tentative])

@@ -101,9 +101,7 @@ def write_queue(rows: list[dict], out: Optional[Path]) -> None:
     """Write the queue as JSONL, atomically (a .part file renamed when complete)."""
     import json
 
-    text = "".join(json.dumps(queue_row(r), ensure_ascii=False) + "\n" for r in rows)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    part = out.with_name(out.name + ".part")
-    part.write_text(text, encoding="utf-8")
-    part.replace(out)
+    from stance.outputs import atomic_write
+
+    with atomic_write(Path(out)) as handle:
+        handle.writelines(json.dumps(queue_row(r), ensure_ascii=False) + "\n" for r in rows)
