@@ -47,7 +47,7 @@ def child_predict(model: str, n: int, batch_size: int) -> dict:
     started = time.perf_counter()
     clf.predict(rows, batch_size)
     seconds = time.perf_counter() - started
-    return {"statements_per_s": n / seconds, "load_s": loaded, "peak_rss_mb": _peak_mb(), "int8": "quantized" in type(clf.model.target_head).__module__}
+    return {"statements_per_s": n / seconds, "load_s": loaded, "peak_rss_mb": _peak_mb(), "int8": any("quantized" in type(m).__module__ for m in clf.model.encoder.modules())}
 
 
 def child_train(config: str | None) -> dict:

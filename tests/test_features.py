@@ -123,3 +123,29 @@ def test_heads_only_model_refuses_other_base_weights(tmp_path, monkeypatch):
     meta_path.write_text(json.dumps(meta))
     with pytest.raises(StanceError, match="its heads were fitted on base encoder weights 000000000000"):
         load_classifier(tmp_path / "m")
+
+
+def test_fresh_install_uses_the_shipped_model_without_training(tmp_path, monkeypatch):
+    """No model in the home folder: `analyze` labels with the shipped model, says so first, and trains nothing."""
+    from stance import train as train_module
+    from stance.home import shipped_model_dir
+
+    shipped = shipped_model_dir()
+    assert shipped is not None, "the package ships stance/resources/models/default"
+    meta = json.loads((shipped / "stance_model.json").read_text())
+    assert meta["weights"] == "heads.safetensors" and meta["features"][0]["statements"] == 1419
+    assert sum(f.stat().st_size for f in shipped.iterdir()) < 2_000_000  # heads and TF-IDF only: the encoder is a package
+    monkeypatch.setenv("STANCE_HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+
+    def never(*args, **kwargs):
+        raise AssertionError("trained on first use")
+
+    monkeypatch.setattr(train_module, "train", never)
+    article = tmp_path / "a.txt"
+    article.write_text('"We stand fully behind Article 5 and will defend every ally," the NATO chief said on Monday.\n',
+                       encoding="utf-8")
+    result = runner.invoke(app, ["analyze", str(article), "--db", str(tmp_path / "s.db"), "--out", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0].startswith(f"model: {meta['model_id']} (shipped with stance;")
+    assert not (tmp_path / "home" / "models").exists()

@@ -133,15 +133,21 @@ class Classifier:
 
 
 def quantize(model):
-    """A dynamic-int8 copy of the model's Linear layers (CPU inference)."""
+    """A copy of the model whose encoder's Linear layers run in dynamic int8 (CPU inference).
+
+    The heads stay float32: a frozen encoder's fitted heads carry the standardisation folded into
+    their weights, whose range int8 would not keep.
+    """
     import copy
     import warnings
 
     import torch
 
+    quantized = copy.deepcopy(model)
     with warnings.catch_warnings():  # torch.ao dynamic quantization warns about its future move to torchao
         warnings.simplefilter("ignore")
-        return torch.ao.quantization.quantize_dynamic(copy.deepcopy(model), {torch.nn.Linear}, dtype=torch.qint8)
+        quantized.encoder = torch.ao.quantization.quantize_dynamic(quantized.encoder, {torch.nn.Linear}, dtype=torch.qint8)
+    return quantized
 
 
 def is_model_dir(model_dir: Path) -> bool:
