@@ -112,8 +112,6 @@ def _fit_frozen(rows, config, labels, stored):
 
 def _calibrate_frozen(x, rows, every, counts, config, labels) -> dict:
     """Out-of-fold temperatures for a frozen-encoder model: heads, TF-IDF partner and prior refitted per fold."""
-    import numpy as np
-
     from stance.classify.calibration import apply_prior, calibrate, prior_factors
     from stance.classify.embedhead import fit_heads, head_probabilities, row_weights
     from stance.classify.lexical import fit_tfidf
