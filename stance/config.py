@@ -294,14 +294,14 @@ class TrainConfig:
             raise StanceError(f"config: tfidf_ngrams must be 1 (words) or 2 (words and word pairs), found {self.tfidf_ngrams!r}")
         if isinstance(self.real_weight, bool) or not isinstance(self.real_weight, (int, float)) or self.real_weight <= 0:
             raise StanceError(f"config: real_weight must be a positive number, found {self.real_weight!r}")
-        if self.features and self.method != "embed":
-            raise StanceError(f"config: features (statements kept as frozen-encoder features) need method embed, "
-                              f"found method {self.method!r}")
         prior = self.stance_prior
         if not isinstance(prior, dict) or any(isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v < 1
                                               for v in prior.values()) or sum(prior.values()) >= 1:
             raise StanceError(f"config: stance_prior must map stance labels to shares in (0, 1) summing to less than 1, found {prior!r}")
         _check_field_types(self)
+        if self.features and self.method != "embed":
+            raise StanceError(f"config: features (statements kept as frozen-encoder features) need method embed, "
+                              f"found method {self.method!r}")
 
     def resolve(self, value: str) -> Path:
         """A path from the config: absolute, or the first that exists of (the config file's folder,
