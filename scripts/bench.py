@@ -27,13 +27,19 @@ sys.path.insert(0, str(ROOT))
 
 
 def seed_like(n: int) -> list[dict]:
-    """n statements shaped like the seed labels (speaker, quote, surrounding sentence), cycling through them."""
+    """n distinct statements (speaker, quote, surrounding sentence): the seed labels, then the composed batches.
+
+    Distinct, because the classifier encodes each distinct input once: repeated rows would time the cache.
+    """
     from stance.config import load_labels
     from stance.classify.traindata import load_labelled
 
-    rows = load_labelled([ROOT / "seeds" / "labels.jsonl"], load_labels())
+    files = [ROOT / "seeds" / "labels.jsonl", *sorted((ROOT / "seeds" / "extra").glob("composed*.jsonl"))]
+    rows = load_labelled(files, load_labels())
     rows = [{"speaker": r.get("speaker"), "text": r["text"], "context": r.get("context", "")} for r in rows]
-    return [rows[i % len(rows)] for i in range(n)]
+    if n > len(rows):
+        raise SystemExit(f"--statements {n}: only {len(rows)} distinct statements to time")
+    return rows[:n]
 
 
 def child_predict(model: str, n: int, batch_size: int) -> dict:
@@ -47,7 +53,7 @@ def child_predict(model: str, n: int, batch_size: int) -> dict:
     started = time.perf_counter()
     clf.predict(rows, batch_size)
     seconds = time.perf_counter() - started
-    return {"statements_per_s": n / seconds, "load_s": loaded, "peak_rss_mb": _peak_mb(), "int8": "quantized" in type(clf.model.target_head).__module__}
+    return {"statements_per_s": n / seconds, "load_s": loaded, "peak_rss_mb": _peak_mb(), "int8": any("quantized" in type(m).__module__ for m in clf.model.encoder.modules())}
 
 
 def child_train(config: str | None) -> dict:

@@ -52,11 +52,10 @@ def loeo_classify(gold: Path, config, models: Path = None, log=print):
     """A classify(rows) that labels each row with the model trained without its article's event."""
     import hashlib
 
-    from stance.classify import Classifier
     from stance.config import load_labels
     from stance.errors import StanceError
     from stance.classify.traindata import find_events, load_labelled
-    from stance.train import fit_finetune, fit_tfidf, save_model
+    from stance.train import fit_classifier, save_model
 
     labels = load_labels(config.resolve(config.labels))
     paths = [config.resolve(p) for p in config.data]
@@ -79,13 +78,13 @@ def loeo_classify(gold: Path, config, models: Path = None, log=print):
         train = [r for r in seeds if events.get(r.get("article")) != event] + others
         log(f"fold {number}/{len(names)}: training without {event} ({len(train)} statements)")
         started = time.perf_counter()
-        model, tokenizer, fit = fit_finetune(train, config, labels)
-        classifiers[event] = Classifier(model, tokenizer, config, labels, lexical=fit_tfidf(train, config))
+        fitted = fit_classifier(train, config, labels)
+        classifiers[event] = fitted.classifier
         metrics = {"train_seconds": round(time.perf_counter() - started, 1), "statements": len(train),
                    "seed_statements": len(train) - len(others)}
         if folder is not None:
-            save_model(model, tokenizer, folder, config, labels, train, paths, fit["base_model"], metrics,
-                       extra={"held_out": event}, lexical=classifiers[event].lexical)
+            save_model(fitted.classifier, folder, train, paths, fitted.info["base_model"], metrics,
+                       extra={"held_out": event})
         folds[event] = {"model": str(folder) if folder else None, "reused": False, **metrics}
 
     def classify(statements: list[dict]):

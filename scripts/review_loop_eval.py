@@ -17,6 +17,15 @@ half the next, unseen corpus:
 Writes the per-fold and mean gains to --json.
 
     python scripts/review_loop_eval.py --json docs/measurements/review_loop_seeds.json
+
+With `--realnews DIR` the corpus is the realnews `dev` split instead (issue 26's measurement): its excerpts cut
+in two halves by excerpt (alternately, in id order), each half analysed, queued and reviewed from its gold labels
+in turn, and both models scored on the other half's gold statements with their paragraph as context. The
+baseline is the config as it is (for the default config: with the shipped real-news features, i.e. the
+shipped model's recipe); the seeds' labels stay in its data.
+
+    python scripts/review_loop_eval.py --realnews ../shared/realnews --human-weight 1 --human-weight 3 \
+        --json docs/measurements/review_loop_realnews.json
 """
 
 from __future__ import annotations
@@ -38,7 +47,7 @@ from stance.config import load_train_config  # noqa: E402
 from stance.evaluate.classifier import evaluate_model  # noqa: E402
 from stance.review.queue import build_queue, write_queue  # noqa: E402
 from stance.train import train  # noqa: E402
-from stance.classify.traindata import _same_quote, _shingles  # noqa: E402
+from stance.classify.traindata import same_quote, shingles  # noqa: E402
 
 MARCH_2025 = ["000_bf9abceab3bffed9", "001_c33358eb509a7f24", "002_d7d27435de85b353"]  # one story, three outlets
 OTHERS = ["003_be2d0c343ec47e23", "004_46592923fb3c0e31"]  # NATO in February 2024, Greenland in January 2026
@@ -66,14 +75,30 @@ def fill_in(queue: list[dict], gold: list[dict]) -> tuple[list[dict], int]:
     matched = 0
     filled = []
     for row in queue:
-        shingles = _shingles(row["text"])
+        words = shingles(row["text"])
         label = next((g for g in gold if g["article"] == row["article"]
-                      and (_same_quote(shingles, _shingles(g["text"])) or g["text"] in row["text"]
+                      and (same_quote(words, shingles(g["text"])) or g["text"] in row["text"]
                            or row["text"] in g["text"])), None)
         matched += label is not None
         filled.append({**row, "target": label["target"] if label else "none",
                        "stance": label["stance"] if label else "none"})
     return filled, matched
+
+
+def realnews_folds(realnews: Path, work: Path) -> tuple[list[dict], list[dict]]:
+    """(folds, gold) for the realnews dev split: each fold a corpus file of one half and the other half's ids."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from realnews_eval import paragraph_rows
+
+    articles = sorted((a for a in read_jsonl(realnews / "articles.jsonl") if a["split"] == "dev"), key=lambda a: a["id"])
+    halves = [articles[0::2], articles[1::2]]
+    work.mkdir(parents=True, exist_ok=True)
+    corpora = [write_jsonl(work / f"half{i}.jsonl", [{k: a[k] for k in ("id", "text", "date") if a.get(k)} for a in half])
+               for i, half in enumerate(halves, 1)]
+    ids = [[a["id"] for a in half] for half in halves]
+    folds = [{"review": ids[0], "heldout": ids[1], "corpus": corpora[0]},
+             {"review": ids[1], "heldout": ids[0], "corpus": corpora[1]}]
+    return folds, paragraph_rows(realnews, "dev")
 
 
 def main() -> int:
@@ -86,13 +111,18 @@ def main() -> int:
                         help="human_weight values to try (repeat); default: the config's")
     parser.add_argument("--work", type=Path, help="keep the models here (default: a temporary folder); a baseline "
                         "already there is reused, so other weights can be tried against the same baseline")
+    parser.add_argument("--realnews", type=Path, help="measure on the realnews dev split cut in halves by excerpt "
+                        "instead of the seeds (see above)")
     parser.add_argument("--json", type=Path, required=True)
     args = parser.parse_args()
 
     config = load_train_config(args.config)
     gold_path = args.gold.resolve()
-    data = [config.resolve(p) for p in config.data if config.resolve(p).resolve() != gold_path]
-    gold = read_jsonl(gold_path)
+    if args.realnews:
+        data = [config.resolve(p) for p in config.data]
+    else:
+        data = [config.resolve(p) for p in config.data if config.resolve(p).resolve() != gold_path]
+        gold = read_jsonl(gold_path)
     weights = args.human_weight or [config.human_weight]
     started = time.time()
     with tempfile.TemporaryDirectory() as tmp_name:
@@ -100,12 +130,18 @@ def main() -> int:
         baseline_dir = tmp / "baseline"
         if not (baseline_dir / "stance_model.json").is_file():
             train(config, baseline_dir, data=data, progress=False)
+        if args.realnews:
+            fold_plan, gold = realnews_folds(args.realnews, tmp / "realnews")
+            split = "realnews-dev-halves"
+        else:
+            fold_plan, split = FOLDS[args.folds], args.folds
         folds = []
-        for number, fold in enumerate(FOLDS[args.folds], 1):
-            work = tmp / f"{args.folds}-fold{number}"
+        for number, fold in enumerate(fold_plan, 1):
+            work = tmp / f"{split}-fold{number}"
             work.mkdir(parents=True, exist_ok=True)
             (work / "store.db").unlink(missing_ok=True)
-            analyze([ROOT / "seeds" / f"{a}.txt" for a in fold["review"]], manifest=ROOT / "seeds" / "manifest.jsonl",
+            corpus = [fold["corpus"]] if "corpus" in fold else [ROOT / "seeds" / f"{a}.txt" for a in fold["review"]]
+            analyze(corpus, manifest=None if "corpus" in fold else ROOT / "seeds" / "manifest.jsonl",
                     model_dir=baseline_dir, db_path=work / "store.db", out_dir=work / "out",
                     progress=False, log=lambda _line: None, reports=False)
             queue = build_queue(work / "store.db", n=args.n)
@@ -114,7 +150,7 @@ def main() -> int:
             reviewed = write_jsonl(work / "reviewed.jsonl", filled)
             heldout = write_jsonl(work / "heldout.jsonl", [g for g in gold if g["article"] in fold["heldout"]])
             base = evaluate_model(baseline_dir, heldout)["results"]["model"]
-            row = {"fold": number, "reviewed_articles": fold["review"], "heldout_articles": fold["heldout"],
+            row = {"fold": number, "reviewed_articles": len(fold["review"]), "heldout_articles": len(fold["heldout"]),
                    "queued": len(queue), "queued_matching_a_label": matched, "heldout_labels": len(read_jsonl(heldout)),
                    "baseline": {"target_macro_f1": base["target"]["macro_f1"], "stance_macro_f1": base["stance"]["macro_f1"]},
                    "with_review": {}}
@@ -134,7 +170,7 @@ def main() -> int:
             for w in map(str, weights)}
     report = {"command": " ".join(["scripts/review_loop_eval.py"] + sys.argv[1:]), "config": str(args.config),
               "baseline_data": [str(p.relative_to(ROOT)) if p.is_relative_to(ROOT) else str(p) for p in data],
-              "queue_n": args.n, "split": args.folds, "folds": folds, "mean_gain_by_human_weight": mean,
+              "queue_n": args.n, "split": split, "folds": folds, "mean_gain_by_human_weight": mean,
               "bar": "mean stance macro-F1 gain >= +.05 over two folds, target macro-F1 not lower by more than .02",
               "wall_s": round(time.time() - started, 1)}
     args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -76,9 +76,10 @@ def ensure_model(model_dir: Optional[Path], log: Callable[[str], None],
     from stance.project import load_project
 
     project = project or load_project(DEFAULT_CONFIG)
+    found = project.default_model()
+    if found is not None:
+        return found, None
     target = project.model_dir
-    if (target / "model.safetensors").is_file():
-        return target, None
     from stance.train import train
 
     log(f"No trained model at {target}: training it now from {project.describe()} (first run only; "
@@ -86,6 +87,28 @@ def ensure_model(model_dir: Optional[Path], log: Callable[[str], None],
     train(project.config, target, progress=True)
     log(f"Trained model saved to {target}")
     return target, target
+
+
+def model_line(model_dir: Optional[Path], project: Optional["Project"] = None) -> str:
+    """One line saying which model a run uses (the first line `stance analyze` prints)."""
+    from stance.classify import read_meta
+    from stance.home import shipped_model_dir
+    from stance.project import load_project
+
+    if model_dir is None:
+        project = project or load_project(DEFAULT_CONFIG)
+        model_dir = project.default_model()
+        if model_dir is None:
+            return f"model: none at {project.model_dir} yet; it is trained first from {project.describe()}"
+    meta = read_meta(Path(model_dir))
+    shipped = shipped_model_dir()
+    where = "shipped with stance" if shipped is not None and Path(model_dir).resolve() == shipped.resolve() else str(model_dir)
+    base = (meta.get("base_model") or {}).get("name", "?")
+    method = "frozen encoder + fitted heads" if meta.get("method") == "embed" else "fine-tuned encoder"
+    learned = meta.get("data_fingerprint", {}).get("rows", 0) + sum(f.get("statements", 0) for f in meta.get("features") or [])
+    real = sum(f.get("statements", 0) for f in meta.get("features") or [])
+    extra = f", {real} of them real news kept as features" if real else ""
+    return f"model: {meta.get('model_id', Path(model_dir).name)} ({where}; {base}, {method}; {learned} labelled statements{extra})"
 
 
 def analyze(paths: list[Path], *, manifest: Optional[Path] = None, model_dir: Optional[Path] = None,

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Optional
 
+import re
+
 import yaml
 
 from stance.errors import StanceError
@@ -96,6 +98,22 @@ class LabelSet:
         return out
 
 
+_ANCHOR_CHARS = re.compile(r"^[\w .'&*-]+$")
+
+
+def check_anchor(anchor: str, where: str) -> None:
+    """Raise StanceError unless `anchor` is valid anchor syntax (see stance.classify.relevance, which matches them).
+
+    Anchor syntax is part of the label config, so it is checked here, where the config is validated."""
+    for part in anchor.split("+"):
+        part = part.strip()
+        if not part or not _ANCHOR_CHARS.match(part) or not re.search(r"\w", part):
+            raise StanceError(f"{where}: anchor {anchor!r} is not valid; expected words (letters, digits, ' . & -), "
+                              "an optional * at the end of a word, and parts joined by ' + '")
+        if re.search(r"\*\w|^\*| \*", part):
+            raise StanceError(f"{where}: anchor {anchor!r}: '*' may only end a word (as in defen*)")
+
+
 _TARGET_KEYS = {"description", "anchors"}
 
 
@@ -111,8 +129,6 @@ def _target_entry(name: str, value: Any, where: str) -> tuple[str, Optional[tupl
         return str(value.get("description") or ""), None
     if not isinstance(anchors, list) or not anchors or not all(isinstance(a, str) and a.strip() for a in anchors):
         raise StanceError(f"{where}: target {name!r}: 'anchors' must be a non-empty list of terms, found {anchors!r}")
-    from stance.classify.relevance import check_anchor
-
     for anchor in anchors:
         check_anchor(anchor, f"{where}: target {name!r}")
     return str(value.get("description") or ""), tuple(a.strip() for a in anchors)
@@ -247,6 +263,11 @@ class TrainConfig:
     stance_prior: dict = field(default_factory=dict)  # expected stance shares in real news, e.g. {none: 0.16}; others keep their training proportions
     device: str = "auto"  # auto (CUDA, then Apple MPS, then CPU) | cpu | cuda | mps; --device overrides it
     calibrate: bool = True  # method embed: fit a temperature per task on out-of-fold predictions, saved with the model
+    tfidf_ngrams: int = 2  # the TF-IDF partner reads words (1) or words and word pairs (2); stored word counts need 1
+    real_weight: float = 1.0  # method embed: weight of each statement from real news (not composed) in the heads' fit
+    # method embed: labelled statements kept as features without their text (stance.classify.features), added to
+    # the data; paths resolve like `data`. The shipped config names the real-news features shipped with stance.
+    features: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.method not in ("finetune", "embed", "setfit", "tfidf"):
@@ -269,11 +290,18 @@ class TrainConfig:
             raise StanceError(f"config: tfidf_weight must be a number in [0, 1), found {self.tfidf_weight!r}")
         if isinstance(self.data, str):
             self.data = [self.data]
+        if self.tfidf_ngrams not in (1, 2) or isinstance(self.tfidf_ngrams, bool):
+            raise StanceError(f"config: tfidf_ngrams must be 1 (words) or 2 (words and word pairs), found {self.tfidf_ngrams!r}")
+        if isinstance(self.real_weight, bool) or not isinstance(self.real_weight, (int, float)) or self.real_weight <= 0:
+            raise StanceError(f"config: real_weight must be a positive number, found {self.real_weight!r}")
         prior = self.stance_prior
         if not isinstance(prior, dict) or any(isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v < 1
                                               for v in prior.values()) or sum(prior.values()) >= 1:
             raise StanceError(f"config: stance_prior must map stance labels to shares in (0, 1) summing to less than 1, found {prior!r}")
         _check_field_types(self)
+        if self.features and self.method != "embed":
+            raise StanceError(f"config: features (statements kept as frozen-encoder features) need method embed, "
+                              f"found method {self.method!r}")
 
     def resolve(self, value: str) -> Path:
         """A path from the config: absolute, or the first that exists of (the config file's folder,

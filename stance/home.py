@@ -6,7 +6,9 @@ importlib.resources). In a source checkout those entries are symlinks to the
 repository's `configs/` and `seeds/`, so there is one copy to edit; a wheel holds
 real files.
 
-Trained models never go inside the installed package. Their home is, first match wins:
+One model ships too (`stance/resources/models/default`): the default config trained here on its data and on
+real news kept as features; it is the default model until one is trained into the home below.
+Models trained by users never go inside the installed package. Their home is, first match wins:
 1. `$STANCE_HOME` when set;
 2. the source checkout the package runs from (an editable install or PYTHONPATH), so
    `models/default` of the checkout keeps working for developers;
@@ -67,6 +69,13 @@ def stance_home() -> Path:
 def home_model_dir() -> Path:
     """Where the default model (trained from the shipped default config) is kept."""
     return stance_home() / "models" / "default"
+
+
+def shipped_model_dir() -> Optional[Path]:
+    """The model trained here and shipped inside the package (heads and TF-IDF partner only; see README,
+    "Classifier"), or None when this install has none."""
+    path = RESOURCES / "models" / "default"
+    return path if (path / "stance_model.json").is_file() else None
 
 
 def is_packaged(path: Path) -> bool:

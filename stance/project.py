@@ -19,7 +19,7 @@ from typing import Optional
 
 from stance.config import DEFAULT_ACTORS, DEFAULT_CONFIG, DEFAULT_LABELS, TrainConfig, load_labels, load_train_config, LabelSet
 from stance.errors import StanceError
-from stance.home import PROJECT_FILE, home_model_dir, is_packaged
+from stance.home import PROJECT_FILE, home_model_dir, is_packaged, shipped_model_dir
 
 INIT_FILES = {PROJECT_FILE: DEFAULT_CONFIG, "labels.yaml": DEFAULT_LABELS, "actors.yaml": DEFAULT_ACTORS}
 
@@ -44,6 +44,13 @@ class Project:
     def model_dir(self) -> Path:
         """Where `stance train` writes and `analyze`/`predict` look when --model is not given."""
         return home_model_dir() if self.packaged else self.config_path.resolve().parent / "models" / "default"
+
+    def default_model(self) -> Optional[Path]:
+        """The model commands use without --model: the one trained into model_dir, else (for the config shipped
+        with stance) the model shipped with it; None when there is neither (it must be trained first)."""
+        if (self.model_dir / "stance_model.json").is_file():
+            return self.model_dir
+        return shipped_model_dir() if self.packaged else None
 
     @property
     def labels_path(self) -> Path:

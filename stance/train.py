@@ -1,137 +1,160 @@
-"""`stance train`: fine-tune one encoder with a target head and a stance head.
+"""`stance train`: build the configured classifier from labelled statements and save it.
 
-The saved directory describes itself: weights (safetensors via save_pretrained),
-tokenizer, label maps (in config.json and stance_model.json), the training
-config, a fingerprint of the training data, the base model's digests and the
-training metrics. Training is deterministic for a given seed on the same machine.
+`fit_classifier(rows, config, labels)` builds exactly what `stance train` saves (and what
+cross-validation scores): the encoder (fine-tuned, or frozen with fitted heads), the TF-IDF
+partner, the class prior and the calibrated temperatures. The saved directory describes itself:
+weights or heads, tokenizer, label maps, the training config, a fingerprint of the training
+data, the base model's digests and the training metrics. Training is deterministic for a given
+seed on the same machine.
 """
 
 from __future__ import annotations
 
 import json
-import tempfile
-import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Sequence
 
-from stance.classify.basemodel import resolve_base_model
-from stance.config import PROJECT_ROOT, LabelSet, TrainConfig, load_labels
+from stance.classify.finetune import fit_finetune
+from stance.classify.modelinput import META_FILE
+from stance.classify.traindata import check_trainable, fingerprint, load_labelled
+from stance.config import LabelSet, TrainConfig, load_labels
 from stance.errors import StanceError
-from stance.classify.modelinput import META_FILE, encode, quiet_transformers, set_threads
-from stance.classify.traindata import check_trainable, fingerprint, joined_inputs, load_labelled
 
 METRICS_FILE = "metrics.json"
-FORMAT = 1
+FORMAT = 2  # 2: frozen-encoder models keep only their heads (the encoder comes from its base package)
+SAVED_METHODS = ("finetune", "embed")
 
 
-def label_order(rows: Sequence[dict], labels: LabelSet) -> tuple[list[str], list[str]]:
+def label_order(labels: LabelSet) -> tuple[list[str], list[str]]:
     """All labels of the config, in config order (a model can predict any of them)."""
     return labels.target_names, labels.stance_names
 
 
-class _RichProgress:
-    """A transformers TrainerCallback drawing a rich progress bar with the running loss."""
+@dataclass
+class Fitted:
+    """A classifier as `fit_classifier` built it, with what training measured on the way."""
 
-    def __new__(cls, enabled: bool, description: str):
-        from transformers import TrainerCallback
-
-        class Callback(TrainerCallback):
-            def __init__(self):
-                self.progress = None
-                self.task = None
-
-            def on_train_begin(self, args, state, control, **kw):
-                if not enabled:
-                    return
-                from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
-                self.progress = Progress(
-                    TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} steps"),
-                    TextColumn("loss {task.fields[loss]}"), TimeElapsedColumn(), TimeRemainingColumn(), transient=False,
-                )
-                self.progress.start()
-                self.task = self.progress.add_task(description, total=state.max_steps, loss="-")
-
-            def on_step_end(self, args, state, control, **kw):
-                if self.progress is not None:
-                    self.progress.update(self.task, completed=state.global_step)
-
-            def on_log(self, args, state, control, logs=None, **kw):
-                if self.progress is not None and logs and "loss" in logs:
-                    self.progress.update(self.task, loss=f"{logs['loss']:.3f}")
-
-            def on_train_end(self, args, state, control, **kw):
-                if self.progress is not None:
-                    self.progress.stop()
-
-        return Callback()
+    classifier: object
+    info: dict
+    rows: list  # every training row: text rows, then the label rows of stored features
+    calibration: Optional[dict] = None
+    stored: list = field(default_factory=list)  # the feature sets trained on (stance.classify.features)
 
 
-def fit_finetune(rows: Sequence[dict], config: TrainConfig, labels: LabelSet, progress: bool = False, description: str = "training"):
-    """Fine-tune the base encoder with two heads on rows; returns (model, tokenizer, info)."""
-    if not rows:
-        raise StanceError("no labelled statements to train on")
-    quiet_transformers()
-    set_threads(config.threads)
-    import torch
-    from datasets import Dataset
-    from transformers import AutoTokenizer, DataCollatorWithPadding, PrinterCallback, Trainer, TrainingArguments, set_seed
+def load_stored(config: TrainConfig, labels: LabelSet, paths: Optional[Sequence[Path]] = None) -> list:
+    """The feature sets the config names (`features:`), checked against its label set."""
+    from stance.classify.features import load_features
 
-    from stance.classify.twohead import build_from_base
-
-    from stance.classify.device import choose_device
-
-    device = choose_device(config.device)
-    base_dir, base_meta = resolve_base_model(config.base_model, PROJECT_ROOT)
-    tokenizer = AutoTokenizer.from_pretrained(str(base_dir), local_files_only=True)
-    targets, stances = label_order(rows, labels)
-    t2i = {n: i for i, n in enumerate(targets)}
-    s2i = {n: i for i, n in enumerate(stances)}
-    features = encode(tokenizer, rows, config)
-    for feat, row in zip(features, rows):
-        feat["target_labels"] = t2i[row["target"]]
-        feat["stance_labels"] = s2i[row["stance"]]
-    dataset = Dataset.from_list(features)
-
-    set_seed(config.seed)
-    try:
-        model = build_from_base(str(base_dir), targets, stances, config.encoder_layers)
-    except ValueError as exc:
-        raise StanceError(f"config: {exc}") from None
-    if config.freeze_embeddings:
-        model.encoder.get_input_embeddings().weight.requires_grad_(False)
-    with tempfile.TemporaryDirectory(prefix="stance-train-") as tmp:
-        args = TrainingArguments(
-            output_dir=tmp, use_cpu=device.name == "cpu", bf16=device.dtype == "bfloat16", seed=config.seed, data_seed=config.seed,
-            num_train_epochs=config.epochs, learning_rate=config.learning_rate,
-            per_device_train_batch_size=config.batch_size, weight_decay=config.weight_decay,
-            warmup_steps=config.warmup_ratio, lr_scheduler_type="linear",
-            save_strategy="no", eval_strategy="no", report_to=[], disable_tqdm=True,
-            logging_strategy="steps", logging_steps=5, label_names=["target_labels", "stance_labels"],
-            dataloader_num_workers=0,
-        )
-        trainer = Trainer(
-            model=model, args=args, train_dataset=dataset,
-            data_collator=DataCollatorWithPadding(tokenizer), callbacks=[_RichProgress(progress, description)],
-        )
-        trainer.remove_callback(PrinterCallback)
-        started = time.perf_counter()
-        result = trainer.train()
-        seconds = time.perf_counter() - started
-    model = model.to("cpu").float().eval()  # saved and checked on the CPU in float32: loads anywhere
-    torch.set_grad_enabled(True)
-    info = {"device": device.name, "dtype": device.dtype, "train_loss": round(float(result.training_loss), 4), "train_seconds": round(seconds, 1),
-            "steps": int(result.global_step), "examples": len(rows), "base_model": base_meta}
-    return model, tokenizer, info
+    found = []
+    for path in (paths if paths is not None else [config.resolve(p) for p in config.features]):
+        features = load_features(Path(path))
+        for t, s in zip(features.target, features.stance):
+            labels.check(t, s, str(path))
+        found.append((Path(path), features))
+    return found
 
 
-def fit_tfidf(rows: Sequence[dict], config: TrainConfig):
-    """The TF-IDF + LR partner of the fine-tune, on the same model input; None when config.tfidf_weight is 0."""
-    if not config.tfidf_weight:
-        return None
-    from stance.classify.lexical import fit_lexical
+def fit_classifier(rows: Sequence[dict], config: TrainConfig, labels: LabelSet, stored: Sequence = (),
+                   progress: bool = False):
+    """The configured classifier fitted on labelled rows (and stored feature sets); returns a Fitted.
 
-    return fit_lexical(joined_inputs(rows, config), {"target": [r["target"] for r in rows], "stance": [r["stance"] for r in rows]})
+    `stored`: (path, FeatureSet) pairs from load_stored, method embed only.
+    """
+    from stance.classify import Classifier
+    from stance.classify.calibration import prior_factors
+
+    if config.method not in SAVED_METHODS:
+        raise StanceError(f"config: method {config.method!r} can be compared with `stance evaluate classifier`, "
+                          "but `stance train` saves only methods 'finetune' and 'embed'")
+    if config.method == "finetune":
+        if stored:
+            raise StanceError("config: features (statements kept as frozen-encoder features) need method embed")
+        model, tokenizer, info = fit_finetune(rows, config, labels, progress=progress)
+        every, x, counts = list(rows), None, None
+    else:
+        model, tokenizer, info, x, every, counts = _fit_frozen(rows, config, labels, stored)
+    from stance.classify.lexical import fit_tfidf
+
+    weights = None
+    if config.method == "embed":
+        from stance.classify.embedhead import row_weights
+
+        weights = row_weights(every, config)
+    lexical = fit_tfidf(rows, config, every[len(rows):], counts, sample_weight=weights)
+    prior = prior_factors(every, labels, config)
+    classifier = Classifier(model, tokenizer, config, labels, model_id="", lexical=lexical, prior=prior)
+    calibration = None
+    if config.method == "embed" and config.calibrate:
+        calibration = _calibrate_frozen(x, rows, every, counts, config, labels)
+        classifier.temperature = {t: calibration[t]["temperature"] for t in ("target", "stance")}
+    return Fitted(classifier, info, every, calibration, [s for _, s in stored])
+
+
+def _fit_frozen(rows, config, labels, stored):
+    from stance.classify.embedhead import fit_embed
+    from stance.classify.features import check_features, merge_counts
+
+    sets = [fs for _, fs in stored]
+    label_rows = [r for fs in sets for r in fs.rows()]
+    x_stored = None
+    if sets:
+        import numpy as np
+
+        x_stored = np.vstack([fs.x for fs in sets])
+    model, tokenizer, info, x, every = fit_embed(rows, config, labels, (x_stored, label_rows) if sets else None)
+    digest = info["base_model"]["sha256"].get("model.safetensors") if info["base_model"].get("verified") else None
+    for path, fs in stored:
+        check_features(fs, config, labels, digest, str(path))
+    counts = merge_counts(sets) if sets else None
+    return model, tokenizer, info, x, every, counts
+
+
+def _calibrate_frozen(x, rows, every, counts, config, labels) -> dict:
+    """Out-of-fold temperatures for a frozen-encoder model: heads, TF-IDF partner and prior refitted per fold."""
+    from stance.classify.calibration import apply_prior, calibrate, prior_factors
+    from stance.classify.embedhead import fit_heads, head_probabilities, row_weights
+    from stance.classify.lexical import fit_tfidf
+    from stance.classify.traindata import joined_inputs
+
+    n_text = len(rows)
+    texts = joined_inputs(rows, config)
+    weights = row_weights(every, config)
+
+    def fit_predict(train, test):
+        train_rows = [every[i] for i in train]
+        heads = fit_heads(x[train], train_rows, labels, config, sample_weight=weights[train])
+        lexical = None
+        if config.tfidf_weight:
+            text_train = [i for i in train if i < n_text]
+            stored_train = [i for i in train if i >= n_text]
+            fold_counts = (counts[0][[i - n_text for i in stored_train]], counts[1]) if counts is not None else None
+            lexical = fit_tfidf([rows[i] for i in text_train], config, [every[i] for i in stored_train], fold_counts,
+                                sample_weight=weights[text_train + stored_train])
+        factors = prior_factors(train_rows, labels, config)
+        out = {}
+        for task, names in (("target", labels.target_names), ("stance", labels.stance_names)):
+            p = head_probabilities(x[test], heads, task)
+            if lexical is not None:
+                p = (1 - config.tfidf_weight) * p + config.tfidf_weight * _lexical_probs(lexical, test, texts, counts, n_text, task, names)
+            out[task] = apply_prior(p, factors.get(task), names) if factors else p
+        return out
+
+    return calibrate(every, labels, config, fit_predict)
+
+
+def _lexical_probs(lexical, test, texts, counts, n_text, task, names):
+    """The lexical model's probabilities for rows given by index: text rows from their text, stored ones from counts."""
+    import numpy as np
+
+    out = np.zeros((len(test), len(names)), dtype=np.float32)
+    text_pos = [j for j, i in enumerate(test) if i < n_text]
+    if text_pos:
+        out[text_pos] = lexical.probabilities([texts[test[j]] for j in text_pos], task, names)
+    stored_pos = [j for j, i in enumerate(test) if i >= n_text]
+    if stored_pos:
+        out[stored_pos] = lexical.count_probabilities(counts[0][[test[j] - n_text for j in stored_pos]], counts[1], task, names)
+    return out
 
 
 def train(config: TrainConfig, output: Path, data: Optional[Sequence[Path]] = None, progress: bool = True,
@@ -139,9 +162,10 @@ def train(config: TrainConfig, output: Path, data: Optional[Sequence[Path]] = No
     """Train the configured model on the labelled files and save it to `output`; returns its metadata.
 
     `add_data` (reviewed JSONL files) and `add_db` (a store's reviews) add human labels to the data,
-    each counting `config.human_weight` times.
+    each counting `config.human_weight` times. The config's `features:` (statements kept as features,
+    such as the real news shipped with stance) are trained on too.
     """
-    if config.method not in ("finetune", "embed"):
+    if config.method not in SAVED_METHODS:
         raise StanceError(f"config: method {config.method!r} can be compared with `stance evaluate classifier`, "
                           "but `stance train` saves only methods 'finetune' and 'embed'")
     labels = load_labels(config.resolve(config.labels))
@@ -151,41 +175,29 @@ def train(config: TrainConfig, output: Path, data: Optional[Sequence[Path]] = No
 
     added = reviewed_rows(add_data, add_db, labels)
     rows = with_human_weight(rows, added, config.human_weight)
-    check_trainable(rows, labels, config.labels)
-    calibration = None
-    if config.method == "embed":
-        from stance.classify.embedhead import calibrate, fit_embed
-
-        model, tokenizer, info, x = fit_embed(rows, config, labels)
-        if config.calibrate:
-            calibration = calibrate(x, rows, labels, config)
-    else:
-        model, tokenizer, info = fit_finetune(rows, config, labels, progress=progress)
-    from stance.classify import Classifier
-
-    temperature = {t: calibration[t]["temperature"] for t in ("target", "stance")} if calibration else None
-    from stance.classify.embedhead import prior_factors
-
-    prior = prior_factors(rows, labels, config)
-    classifier = Classifier(model, tokenizer, config, labels, model_id="", lexical=fit_tfidf(rows, config),
-                            temperature=temperature, prior=prior)
-    train_preds = classifier.predict(rows)
+    stored = load_stored(config, labels)
+    check_trainable(rows + [r for _, fs in stored for r in fs.rows()], labels, config.labels)
+    fitted = fit_classifier(rows, config, labels, stored, progress=progress)
+    classifier, every = fitted.classifier, fitted.rows
+    train_preds = classifier.predict(rows) if rows else []
     correct_t = sum(p.target == r["target"] for p, r in zip(train_preds, rows))
     correct_s = sum(p.stance == r["stance"] for p, r in zip(train_preds, rows))
     int8 = int8_agreement(classifier, rows, train_preds)
+    info = fitted.info
     metrics = {
-        "int8_argmax_agreement": int8, "calibration": calibration,
+        "int8_argmax_agreement": int8, "calibration": fitted.calibration,
         "train_loss": info["train_loss"], "train_seconds": info["train_seconds"], "steps": info["steps"],
-        "train_target_accuracy": round(correct_t / len(rows), 4), "train_stance_accuracy": round(correct_s / len(rows), 4),
-        "label_counts": {"target": _counts(rows, "target"), "stance": _counts(rows, "stance")},
+        "train_target_accuracy": round(correct_t / max(1, len(rows)), 4),
+        "train_stance_accuracy": round(correct_s / max(1, len(rows)), 4),
+        "label_counts": {"target": _counts(every, "target"), "stance": _counts(every, "stance")},
     }
-    meta = save_model(model, tokenizer, output, config, labels, rows, paths, info["base_model"], metrics,
-                      extra={"int8_equal": int8 == 1.0, "temperature": temperature, "prior": prior,
-                             "trained_on": {"device": info["device"], "dtype": info["dtype"]}, "human_labels": len(added),
-                             "human_weight": config.human_weight if added else 0,
-                             "added_from": [str(p) for p in add_data or []] + ([str(add_db)] if add_db else [])},
-                      lexical=classifier.lexical)
-    return meta
+    extra = {"int8_equal": int8 == 1.0, "temperature": classifier.temperature, "prior": classifier.prior,
+             "trained_on": {"device": info["device"], "dtype": info["dtype"]}, "human_labels": len(added),
+             "human_weight": config.human_weight if added else 0,
+             "added_from": [str(p) for p in add_data or []] + ([str(add_db)] if add_db else []),
+             "features": [{"file": p.name, "statements": len(fs), **{k: v for k, v in fs.about.items() if k != "settings"}}
+                          for p, fs in stored]}
+    return save_model(classifier, output, rows, paths, info["base_model"], metrics, extra=extra)
 
 
 def int8_agreement(classifier, rows: Sequence[dict], fp32=None) -> float:
@@ -210,21 +222,28 @@ def _counts(rows: Sequence[dict], key: str) -> dict:
     return dict(sorted(counts.items()))
 
 
-def save_model(model, tokenizer, output: Path, config: TrainConfig, labels: LabelSet, rows, paths, base_meta: dict,
-               metrics: dict, extra: Optional[dict] = None, lexical=None) -> dict:
-    """Write weights, tokenizer, the TF-IDF partner (if any), metadata and metrics into `output`."""
-    from stance.classify.basemodel import sha256_file
+def save_model(classifier, output: Path, rows, paths, base_meta: dict, metrics: dict, extra: Optional[dict] = None) -> dict:
+    """Write weights (a frozen verified encoder: its heads only), tokenizer, the TF-IDF partner (if any),
+    metadata and metrics into `output`."""
+    from stance.classify.digests import sha256_file
+    from stance.classify.embedhead import HEADS_FILE, save_heads
     from stance.classify.lexical import ARRAYS_FILE, JSON_FILE
 
+    model, tokenizer, config, labels, lexical = (classifier.model, classifier.tokenizer, classifier.config,
+                                                 classifier.labels, classifier.lexical)
     output = Path(output)
     if output.exists() and not output.is_dir():
         raise StanceError(f"{output}: exists and is not a directory; expected a model output directory")
     output.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(str(output), safe_serialization=True)
-    tokenizer.save_pretrained(str(output))
-    weights = sha256_file(output / "model.safetensors")
-    for name in (JSON_FILE, ARRAYS_FILE):  # a model retrained without the partner must not keep a stale one
+    for name in (JSON_FILE, ARRAYS_FILE, HEADS_FILE, "model.safetensors"):  # nothing stale from an earlier model
         (output / name).unlink(missing_ok=True)
+    heads_only = config.method == "embed" and base_meta.get("verified")
+    if heads_only:  # the encoder is the base package's, checked by digest at load: keep only what was fitted
+        weights = sha256_file(save_heads(model, output))
+    else:
+        model.save_pretrained(str(output), safe_serialization=True)
+        tokenizer.save_pretrained(str(output))
+        weights = sha256_file(output / "model.safetensors")
     if lexical is not None:
         lexical.save(output)
     meta = {
@@ -232,6 +251,7 @@ def save_model(model, tokenizer, output: Path, config: TrainConfig, labels: Labe
         "model_id": f"{output.name}@{weights[:12]}",
         "method": config.method,
         "architecture": "TwoHeadModel (mean-pooled encoder, target head, stance head)",
+        "weights": HEADS_FILE if heads_only else "model.safetensors",
         "labels": labels.to_dict(),
         "train_config": config.to_dict(),
         "data_files": [str(p) for p in paths],

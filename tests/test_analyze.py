@@ -145,8 +145,8 @@ def test_default_config_is_valid_yaml():
 
     raw = yaml.safe_load((ROOT / "configs" / "default.yaml").read_text(encoding="utf-8"))
     config = load_train_config(ROOT / "configs" / "default.yaml")  # the validation `stance train` runs
-    assert config.method == raw["method"] == "finetune"
-    assert all(config.resolve(p).is_file() for p in config.data)
+    assert config.method == raw["method"] == "embed"
+    assert all(config.resolve(p).is_file() for p in config.data + config.features)
 
 
 def test_choices_are_checked_before_any_work(tmp_path):

@@ -19,7 +19,7 @@ runner = CliRunner()
 
 
 def test_temperature_softens_an_overconfident_model():
-    from stance.classify.embedhead import apply_temperature, expected_calibration_error, fit_temperature
+    from stance.classify.calibration import apply_temperature, expected_calibration_error, fit_temperature
 
     rng = np.random.default_rng(0)
     gold = rng.integers(0, 3, 400)
@@ -68,7 +68,7 @@ def test_embed_heads_equal_the_standardised_regression():
     config = load_train_config(tiny_config(Path(tempfile.mkdtemp()), method="embed"))
     labels = load_labels()
     rows = toy_rows(repeat=2)
-    model, tokenizer, _, x = fit_embed(rows, config, labels)
+    model, tokenizer, _, x, _ = fit_embed(rows, config, labels)
     heads = fit_heads(x, rows, labels, config)
     with torch.no_grad():
         logits = model.stance_head(torch.as_tensor(embeddings(model, tokenizer, rows, config)))
@@ -158,7 +158,7 @@ def test_mpnet_tampered_copy_is_refused(tmp_path):
 
 def test_stance_prior_moves_training_shares_to_the_expected_ones(tmp_path):
     from stance.config import load_labels
-    from stance.classify.embedhead import apply_prior, prior_factors
+    from stance.classify.calibration import apply_prior, prior_factors
 
     labels = load_labels()
     rows = [{"stance": s} for s in ["none"] * 50 + ["support"] * 25 + ["doubt"] * 25]

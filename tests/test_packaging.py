@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import json
 import shutil
 import subprocess
 import sys
@@ -91,8 +92,14 @@ def test_wheel_holds_real_files_equal_to_the_checkout(tmp_path):
             assert archive.read(member) == path.read_bytes(), member
         member = "stance/extract/speaker_model.json"  # the fitted speaker step ships with the code
         assert member in names and archive.read(member) == (ROOT / member).read_bytes()
-    # code that reads a PolNeAR export from a path is fine; its data must never ship
-    assert not [n for n in names if "models/" in n or ("polnear" in n.lower() and "resources/" in n)]
+        # the shipped model and real-news features ship (derived data: heads, weights, features; no text)
+        for path in [*(ROOT / "stance" / "resources" / "models" / "default").iterdir(),
+                     *(ROOT / "stance" / "resources" / "features").iterdir()]:
+            member = path.relative_to(ROOT).as_posix()
+            assert member in names and archive.read(member) == path.read_bytes(), member
+    # code that reads a PolNeAR export from a path is fine; its data must never ship; no other model ships
+    assert not [n for n in names if ("models/" in n and not n.startswith("stance/resources/models/default/"))
+                or ("polnear" in n.lower() and "resources/" in n)]
 
 
 def test_stance_home_precedence(monkeypatch, tmp_path):
@@ -172,7 +179,13 @@ def test_train_and_predict_use_the_project_model(monkeypatch, tmp_path):
     result = runner.invoke(app, ["predict", "--input", str(statements)])
     assert result.exit_code == 0, result.output
     assert '"target"' in result.output
-    monkeypatch.chdir(tmp_path)  # no project here: the home model, which does not exist
+    monkeypatch.chdir(tmp_path)  # no project here and no home model: the model shipped with stance
+    result = runner.invoke(app, ["predict", "--input", str(statements)])
+    assert result.exit_code == 0, result.output
+    shipped = json.loads((home.shipped_model_dir() / "stance_model.json").read_text())["model_id"]
+    assert f'"model_id": "{shipped}"' in result.output
+    monkeypatch.setattr(home, "shipped_model_dir", lambda: None)  # an install without it says where it looked
+    monkeypatch.setattr("stance.project.shipped_model_dir", lambda: None)
     result = runner.invoke(app, ["predict", "--input", str(statements)])
     assert result.exit_code == 1
     assert f"{tmp_path / 'home' / 'models' / 'default'}: no trained model there" in result.output

@@ -10,12 +10,16 @@ error rather than a silent change of behaviour.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 from typing import Optional
 
+from stance.classify import mpnet
+from stance.classify.digests import file_digests, sha256_file
 from stance.errors import StanceError
+
+__all__ = ["DEFAULT_BASE", "MPNET_BASE", "default_model_dir", "file_digests", "resolve_base_model", "set_offline",
+           "sha256_file", "verify_default"]
 
 DEFAULT_BASE = "default"
 MPNET_BASE = "mpnet"
@@ -27,9 +31,6 @@ EXPECTED_SHA256 = {
     "tokenizer.json": "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
 }
 
-# Files whose digests are recorded for any base model directory.
-_RECORDED = ("model.safetensors", "pytorch_model.bin", "tokenizer.json", "vocab.txt", "config.json")
-
 _verified: dict[str, dict[str, str]] = {}
 
 
@@ -39,14 +40,6 @@ def set_offline() -> None:
         os.environ[name] = "1"
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-
-
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as handle:
-        while block := handle.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def default_model_dir() -> Path:
@@ -85,11 +78,6 @@ def verify_default(path: Optional[Path] = None) -> dict[str, str]:
     return dict(digests)
 
 
-def file_digests(path: Path) -> dict[str, str]:
-    """sha256 of the model files present in a model directory."""
-    return {name: sha256_file(path / name) for name in _RECORDED if (path / name).is_file()}
-
-
 def resolve_base_model(spec: str = DEFAULT_BASE, root: Optional[Path] = None) -> tuple[Path, dict]:
     """Turn a config's `base_model:` into (local directory, metadata with digests).
 
@@ -101,8 +89,6 @@ def resolve_base_model(spec: str = DEFAULT_BASE, root: Optional[Path] = None) ->
         path = default_model_dir()
         return path, {"name": DEFAULT_NAME, "path": str(path), "sha256": verify_default(path), "verified": True}
     if spec == MPNET_BASE:
-        from stance.classify import mpnet
-
         path = mpnet.model_dir()
         return path, {"name": mpnet.NAME, "path": str(path), "sha256": mpnet.verify(path), "verified": True,
                       "zip_sha256": mpnet.ZIP_SHA256}

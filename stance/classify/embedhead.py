@@ -75,9 +75,13 @@ def embeddings(model, tokenizer, rows: Sequence[dict], config: TrainConfig, batc
     _load_disk_cache(path, prefix)
     use_context = config.use_context and config.encoder_context
     keys = [(*prefix, *model_input(r, config.use_speaker, use_context, config.context_words)) for r in rows]
-    todo = sorted({k for k in keys if k not in _CACHE}, key=keys.index)
+    first = {}
+    for i, k in enumerate(keys):
+        if k not in _CACHE:
+            first.setdefault(k, i)  # each distinct input is encoded once
+    todo = list(first)
     if todo:
-        wanted = [rows[keys.index(k)] for k in todo]
+        wanted = [rows[first[k]] for k in todo]
         features = encode(tokenizer, wanted, config)
         device = next(model.parameters()).device
         model.eval()
@@ -91,7 +95,7 @@ def embeddings(model, tokenizer, rows: Sequence[dict], config: TrainConfig, batc
     return np.stack([_CACHE[k] for k in keys]).astype(np.float32)
 
 
-def fit_heads(x, rows: Sequence[dict], labels: LabelSet, config: TrainConfig) -> dict:
+def fit_heads(x, rows: Sequence[dict], labels: LabelSet, config: TrainConfig, sample_weight=None) -> dict:
     """One standardised logistic regression per task; returns task -> (weight [k x h], bias [k]) on raw embeddings.
 
     Columns follow the label config's order; a label absent from the training rows
@@ -114,7 +118,7 @@ def fit_heads(x, rows: Sequence[dict], labels: LabelSet, config: TrainConfig) ->
         else:
             clf = LogisticRegression(C=config.head_c, max_iter=3000,
                                      class_weight="balanced" if config.class_weight == "balanced" else None)
-            clf.fit(z, y)
+            clf.fit(z, y, sample_weight=sample_weight)
             coef, intercept = clf.coef_, clf.intercept_
             if coef.shape[0] == 1:  # binary: one row, the logit of classes_[1]
                 coef, intercept = np.vstack([-coef / 2, coef / 2]), np.array([-intercept[0] / 2, intercept[0] / 2])
@@ -145,60 +149,18 @@ def head_probabilities(x, heads: dict, task: str):
     return softmax(x @ weight.T + bias, axis=1)
 
 
-def fit_temperature(probs, gold: Sequence[int], floor: float = 1e-6) -> float:
-    """The temperature T minimising the negative log-likelihood of p^(1/T) (renormalised) on held-out rows."""
-    import numpy as np
-    from scipy.optimize import minimize_scalar
-    from scipy.special import log_softmax
-
-    logp = np.log(np.clip(np.asarray(probs, dtype=np.float64), floor, 1.0))
-    gold = np.asarray(gold)
-
-    def nll(log_t: float) -> float:
-        return float(-log_softmax(logp / np.exp(log_t), axis=1)[np.arange(len(gold)), gold].mean())
-
-    return round(float(np.exp(minimize_scalar(nll, bounds=(-3, 3), method="bounded").x)), 4)
-
-
-def apply_temperature(probs, temperature: Optional[float], floor: float = 1e-6):
-    """p^(1/T), renormalised per row (T = 1 or None: unchanged)."""
-    import numpy as np
-    from scipy.special import softmax
-
-    if not temperature or temperature == 1.0:
-        return probs
-    return softmax(np.log(np.clip(probs, floor, 1.0)) / temperature, axis=1).astype(np.float32)
-
-
-def expected_calibration_error(probs, gold: Sequence[int], bins: int = 10) -> float:
-    """ECE: the |accuracy - confidence| gap of equal-width confidence bins, weighted by their size."""
-    import numpy as np
-
-    probs = np.asarray(probs)
-    confidence, correct = probs.max(1), probs.argmax(1) == np.asarray(gold)
-    total = 0.0
-    edges = np.linspace(0.0, 1.0, bins + 1)
-    for lo, hi in zip(edges[:-1], edges[1:]):
-        inside = (confidence > lo) & (confidence <= hi)
-        if inside.any():
-            total += inside.mean() * abs(correct[inside].mean() - confidence[inside].mean())
-    return round(float(total), 4)
-
-
-def fit_embed(rows: Sequence[dict], config: TrainConfig, labels: LabelSet):
-    """Frozen encoder + logistic-regression heads on rows; returns (model, tokenizer, info, embeddings)."""
-    import time
-
+def frozen_encoder(config: TrainConfig, labels: LabelSet, device: str = "cpu"):
+    """The config's base encoder (first `encoder_layers` layers) in a two-head model, with its tokenizer and
+    base metadata: (model, tokenizer, base_meta). Its heads are untrained until install_heads/load_heads."""
     from transformers import AutoTokenizer, set_seed
 
     from stance.classify.basemodel import resolve_base_model
-    from stance.config import PROJECT_ROOT
-    from stance.errors import StanceError
+    from stance.classify.device import choose_device, place
     from stance.classify.modelinput import quiet_transformers, set_threads
     from stance.classify.twohead import build_from_base
+    from stance.config import PROJECT_ROOT
+    from stance.errors import StanceError
 
-    if not rows:
-        raise StanceError("no labelled statements to train on")
     quiet_transformers()
     set_threads(config.threads)
     base_dir, base_meta = resolve_base_model(config.base_model, PROJECT_ROOT)
@@ -210,105 +172,65 @@ def fit_embed(rows: Sequence[dict], config: TrainConfig, labels: LabelSet):
         raise StanceError(f"config: {exc}") from None
     if base_meta.get("verified"):  # checked weights: their embeddings may be kept on disk
         model.config._stance_base_sha256 = base_meta["sha256"]["model.safetensors"]
-    from stance.classify.device import choose_device, place
-
-    device = choose_device(config.device)
-    started = time.perf_counter()
-    x = embeddings(place(model, device), tokenizer, rows, config)
-    model = model.to("cpu").float()  # heads fitted in float64, model saved in float32: loads anywhere
-    install_heads(model, fit_heads(x, rows, labels, config))
-    model.eval()
-    info = {"device": device.name, "dtype": device.dtype, "train_seconds": round(time.perf_counter() - started, 1), "steps": 0, "train_loss": None,
-            "examples": len(rows), "base_model": base_meta}
-    return model, tokenizer, info, x
+    chosen = choose_device(device)
+    return place(model, chosen).eval(), tokenizer, {**base_meta, "device": chosen.name, "dtype": chosen.dtype}
 
 
-def calibrate(x, rows: Sequence[dict], labels: LabelSet, config: TrainConfig, folds: int = 5,
-              min_real: int = 30) -> dict:
-    """Temperatures fitted on out-of-fold probabilities of the embed heads (+ TF-IDF partner, as predicted).
-
-    Labelled rows from articles are grouped by event (no event is split across
-    folds); composed rows are dealt round-robin. Returns the temperatures and the
-    out-of-fold expected calibration error before and after.
-    """
+def row_weights(rows: Sequence[dict], config: TrainConfig):
+    """Each training row's weight in the heads' fit: `real_weight` for statements from real news, 1 for composed ones."""
     import numpy as np
 
-    from stance.classify.lexical import fit_lexical
-    from stance.classify.traindata import find_events, joined_inputs
-
-    events = find_events(list(rows))
-    groups = sorted({events[r["article"]] for r in rows if r.get("article") in events})
-    fold_of = []
-    for i, r in enumerate(rows):
-        event = events.get(r.get("article")) if not r.get("composed") else None
-        fold_of.append(groups.index(event) % folds if event else i % folds)
-    fold_of = np.array(fold_of)
-    texts = joined_inputs(rows, config)
-    probs = {task: np.zeros((len(rows), len(names))) for task, names in
-             (("target", labels.target_names), ("stance", labels.stance_names))}
-    for k in range(folds):
-        train, test = np.where(fold_of != k)[0], np.where(fold_of == k)[0]
-        if not len(test) or not len(train):
-            continue
-        train_rows = [rows[i] for i in train]
-        heads = fit_heads(x[train], train_rows, labels, config)
-        lexical = None
-        if config.tfidf_weight:
-            lexical = fit_lexical([texts[i] for i in train], {t: [r[t] for r in train_rows] for t in ("target", "stance")})
-        for task, names in (("target", labels.target_names), ("stance", labels.stance_names)):
-            p = head_probabilities(x[test], heads, task)
-            if lexical is not None:
-                p = (1 - config.tfidf_weight) * p + config.tfidf_weight * lexical.probabilities([texts[i] for i in test], task, names)
-            probs[task][test] = p
-    # Fit on the statements from real articles when there are enough: composed ones are easier than news,
-    # so a temperature fitted on them would leave the model over-confident on what it will read.
-    factors = prior_factors(rows, labels, config)
-    if factors:
-        probs["stance"] = apply_prior(probs["stance"], factors["stance"], labels.stance_names)
-    real = np.array([not r.get("composed") for r in rows])
-    use = real if real.sum() >= min_real else np.ones(len(rows), dtype=bool)
-    out = {"fitted_on": int(use.sum()), "composed_included": bool(not real.all() and use is not real)}
-    for task, names in (("target", labels.target_names), ("stance", labels.stance_names)):
-        gold = [names.index(r[task]) for r, keep in zip(rows, use) if keep]
-        temperature = fit_temperature(probs[task][use], gold)
-        out[task] = {"temperature": temperature, "ece_before": expected_calibration_error(probs[task][use], gold),
-                     "ece_after": expected_calibration_error(apply_temperature(probs[task][use], temperature), gold)}
-    return out
+    return np.array([1.0 if r.get("composed") else float(config.real_weight) for r in rows])
 
 
-def prior_factors(rows: Sequence[dict], labels: LabelSet, config: TrainConfig) -> Optional[dict]:
-    """Per-label factors that move the training data's stance shares to config.stance_prior's.
+def fit_embed(rows: Sequence[dict], config: TrainConfig, labels: LabelSet, stored=None):
+    """Frozen encoder + logistic-regression heads on rows and stored feature rows.
 
-    A classifier's probabilities carry the training shares; multiplying by
-    (expected share / training share) and renormalising corrects them for news
-    where the shares differ. Labels not named keep their training proportions
-    within the remaining share. None when no prior is configured.
+    `stored`: (embeddings, label rows) of statements kept without text (stance.classify.features),
+    appended after `rows`. Returns (model, tokenizer, info, embeddings of every row, every label row).
     """
-    if not config.stance_prior:
-        return None
+    import time
+
+    import numpy as np
+
     from stance.errors import StanceError
 
-    names = labels.stance_names
-    unknown = sorted(set(config.stance_prior) - set(names))
-    if unknown:
-        raise StanceError(f"config: stance_prior names {unknown}, not stance labels; expected some of {names}")
-    counts = {n: sum(r["stance"] == n for r in rows) for n in names}
-    total = sum(counts.values())
-    rest = sum(c for n, c in counts.items() if n not in config.stance_prior)
-    remaining = 1.0 - sum(config.stance_prior.values())
-    factors = {}
-    for n in names:
-        share = counts[n] / total if total else 0.0
-        wanted = config.stance_prior.get(n, remaining * counts[n] / rest if rest else 0.0)
-        factors[n] = round(wanted / share, 4) if share else 1.0
-    return {"stance": factors}
+    if not rows and stored is None:
+        raise StanceError("no labelled statements to train on")
+    model, tokenizer, base_meta = frozen_encoder(config, labels, config.device)
+    started = time.perf_counter()
+    x = embeddings(model, tokenizer, rows, config) if rows else np.zeros((0, model.config.hidden_size), np.float32)
+    every = list(rows)
+    if stored is not None:
+        x = np.vstack([x, stored[0]])
+        every += list(stored[1])
+    model = model.to("cpu").float()  # heads fitted in float64, model saved in float32: loads anywhere
+    install_heads(model, fit_heads(x, every, labels, config, sample_weight=row_weights(every, config)))
+    model.eval()
+    device, dtype = base_meta.pop("device"), base_meta.pop("dtype")
+    info = {"device": device, "dtype": dtype, "train_seconds": round(time.perf_counter() - started, 1), "steps": 0,
+            "train_loss": None, "examples": len(every), "base_model": base_meta}
+    return model, tokenizer, info, x, every
 
 
-def apply_prior(probs, factors: Optional[dict], names: Sequence[str]):
-    """probs x factors (label -> factor), renormalised per row; unchanged without factors."""
-    import numpy as np
+HEADS_FILE = "heads.safetensors"  # a frozen-encoder model's heads: the encoder itself comes from its base package
 
-    if not factors:
-        return probs
-    scaled = probs * np.array([factors.get(n, 1.0) for n in names], dtype=np.float64)
-    return (scaled / scaled.sum(1, keepdims=True)).astype(np.float32)
+
+def save_heads(model, directory: Path) -> Path:
+    """Write the model's two linear heads (float32) into `directory`; the encoder is not saved."""
+    from safetensors.torch import save_file
+
+    path = Path(directory) / HEADS_FILE
+    tensors = {f"{name}.{part}": getattr(getattr(model, name), part).detach().float().contiguous()
+               for name in ("target_head", "stance_head") for part in ("weight", "bias")}
+    save_file(tensors, str(path))
+    return path
+
+
+def load_heads(model, directory: Path) -> None:
+    """Copy heads written by save_heads into `model`'s target and stance heads."""
+    from safetensors.torch import load_file
+
+    tensors = load_file(str(Path(directory) / HEADS_FILE))
+    install_heads(model, {"target": (tensors["target_head.weight"], tensors["target_head.bias"]),
+                          "stance": (tensors["stance_head.weight"], tensors["stance_head.bias"])})

@@ -17,6 +17,7 @@ import zipfile
 from pathlib import Path
 from typing import Optional
 
+from stance.classify.digests import file_digests
 from stance.errors import StanceError
 
 NAME = "sentence-transformers/all-mpnet-base-v2"
@@ -104,8 +105,6 @@ def model_dir() -> Path:
 
 def verify(path: Path) -> dict[str, str]:
     """Check mpnet's weights and tokenizer against the upstream digests; return all recorded digests."""
-    from stance.classify.basemodel import file_digests
-
     key = str(path)
     if key in _verified:
         return dict(_verified[key])

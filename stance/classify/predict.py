@@ -16,8 +16,11 @@ from typing import IO, Iterable, Optional, Sequence, Union
 from stance.config import LabelSet, labels_from_dict, train_config_from_dict
 from stance.errors import StanceError
 from stance.classify.modelinput import META_FILE, encode, length_sorted_batches, quiet_transformers
+from stance.classify.traindata import model_input
 from stance.records import Prediction, Statement, labelled_row
 from stance.classify.relevance import RelevanceGate, with_default_gate
+
+WEIGHT_FILES = ("model.safetensors", "heads.safetensors")  # a whole model, or a frozen encoder's heads
 
 
 def _as_row(item: Union[dict, Statement]) -> dict:
@@ -35,7 +38,7 @@ class Classifier:
     the probabilities are the weighted average of the two models'. `temperature`
     ({"target": T, "stance": T}, fitted on held-out predictions at training) turns
     that average p into p^(1/T), renormalised, so confidences mean what they say; `prior`
-    (label factors, see embedhead.prior_factors) first moves the training data's class
+    (label factors, see calibration.prior_factors) first moves the training data's class
     shares to those expected in news.
     """
 
@@ -43,7 +46,7 @@ class Classifier:
                  lexical=None, temperature: Optional[dict] = None, prior: Optional[dict] = None):
         self.model = model
         self.temperature = dict(temperature) if temperature else None
-        self.prior = dict(prior) if prior else None  # task -> label -> factor, see embedhead.prior_factors
+        self.prior = dict(prior) if prior else None  # task -> label -> factor, see calibration.prior_factors
         self.lexical = lexical
         self.tokenizer = tokenizer
         self.config = config
@@ -63,9 +66,14 @@ class Classifier:
         import torch
 
         rows = [_as_row(s) for s in statements]
-        features = encode(self.tokenizer, rows, self.config)
-        tprobs = np.zeros((len(rows), len(self.targets)), dtype=np.float32)
-        sprobs = np.zeros((len(rows), len(self.stances)), dtype=np.float32)
+        # the encoder reads each distinct input once: the same quote reported by several outlets costs one pass
+        inputs = [model_input(r, self.config.use_speaker, self.config.use_context and self.config.encoder_context,
+                              self.config.context_words) for r in rows]
+        first = {key: i for i, key in reversed(list(enumerate(inputs)))}
+        distinct = list(first)
+        features = encode(self.tokenizer, [rows[first[key]] for key in distinct], self.config)
+        tprobs = np.zeros((len(distinct), len(self.targets)), dtype=np.float32)
+        sprobs = np.zeros((len(distinct), len(self.stances)), dtype=np.float32)
         self.model.eval()
         with torch.inference_mode():
             device = next(self.model.parameters(), torch.empty(0)).device
@@ -73,6 +81,9 @@ class Classifier:
                 out = self.model(**{k: v.to(device) for k, v in batch.items()})
                 tprobs[idx] = torch.softmax(out.target_logits.float(), -1).cpu().numpy()
                 sprobs[idx] = torch.softmax(out.stance_logits.float(), -1).cpu().numpy()
+        where = {key: j for j, key in enumerate(distinct)}
+        back = [where[key] for key in inputs]
+        tprobs, sprobs = tprobs[back], sprobs[back]
         weight = self.config.tfidf_weight if self.lexical is not None else 0.0
         if weight:
             from stance.classify.traindata import joined_inputs
@@ -81,12 +92,12 @@ class Classifier:
             tprobs = (1 - weight) * tprobs + weight * self.lexical.probabilities(texts, "target", self.targets)
             sprobs = (1 - weight) * sprobs + weight * self.lexical.probabilities(texts, "stance", self.stances)
         if self.prior:
-            from stance.classify.embedhead import apply_prior
+            from stance.classify.calibration import apply_prior
 
             tprobs = apply_prior(tprobs, self.prior.get("target"), self.targets)
             sprobs = apply_prior(sprobs, self.prior.get("stance"), self.stances)
         if self.temperature:
-            from stance.classify.embedhead import apply_temperature
+            from stance.classify.calibration import apply_temperature
 
             tprobs = apply_temperature(tprobs, self.temperature.get("target"))
             sprobs = apply_temperature(sprobs, self.temperature.get("stance"))
@@ -122,15 +133,27 @@ class Classifier:
 
 
 def quantize(model):
-    """A dynamic-int8 copy of the model's Linear layers (CPU inference)."""
+    """A copy of the model whose encoder's Linear layers run in dynamic int8 (CPU inference).
+
+    The heads stay float32: a frozen encoder's fitted heads carry the standardisation folded into
+    their weights, whose range int8 would not keep.
+    """
     import copy
     import warnings
 
     import torch
 
+    quantized = copy.deepcopy(model)
     with warnings.catch_warnings():  # torch.ao dynamic quantization warns about its future move to torchao
         warnings.simplefilter("ignore")
-        return torch.ao.quantization.quantize_dynamic(copy.deepcopy(model), {torch.nn.Linear}, dtype=torch.qint8)
+        quantized.encoder = torch.ao.quantization.quantize_dynamic(quantized.encoder, {torch.nn.Linear}, dtype=torch.qint8)
+    return quantized
+
+
+def is_model_dir(model_dir: Path) -> bool:
+    """True when `model_dir` holds a model written by `stance train` (metadata and weights or heads)."""
+    model_dir = Path(model_dir)
+    return (model_dir / META_FILE).is_file() and any((model_dir / name).is_file() for name in WEIGHT_FILES)
 
 
 def read_meta(model_dir: Path) -> dict:
@@ -138,8 +161,9 @@ def read_meta(model_dir: Path) -> dict:
     if not model_dir.is_dir():
         raise StanceError(f"{model_dir}: model directory not found; train one with `stance train --output {model_dir}` or pass --model DIR")
     meta_path = model_dir / META_FILE
-    if not meta_path.is_file() or not (model_dir / "model.safetensors").is_file():
-        raise StanceError(f"{model_dir}: not a stance model directory (expected {META_FILE} and model.safetensors written by `stance train`)")
+    if not is_model_dir(model_dir):
+        raise StanceError(f"{model_dir}: not a stance model directory (expected {META_FILE} and model.safetensors "
+                          "or heads.safetensors written by `stance train`)")
     try:
         return json.loads(meta_path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -159,10 +183,6 @@ def load_classifier(model_dir: Union[str, Path, None] = None, int8: Optional[boo
     model_dir = Path(model_dir)
     meta = read_meta(model_dir)
     quiet_transformers()
-    from transformers import AutoTokenizer
-
-    from stance.classify.twohead import load_saved
-
     settings = meta.get("train_config")
     if isinstance(settings, dict):  # models saved before these settings existed: whole context, no TF-IDF partner
         settings = {"context_words": 0, "tfidf_weight": 0.0, **settings}
@@ -170,8 +190,7 @@ def load_classifier(model_dir: Union[str, Path, None] = None, int8: Optional[boo
     labels = labels_from_dict(meta.get("labels"), f"{model_dir / META_FILE} labels")
     if labels.relevance is None:  # saved before the relevance gate: take the gate of the label config
         labels = with_default_gate(labels)
-    model = load_saved(str(model_dir))
-    model.eval()
+    model, tokenizer = _load_weights(model_dir, meta, config, labels)
     from stance.classify.device import choose_device, place
 
     chosen = choose_device(device)
@@ -180,7 +199,6 @@ def load_classifier(model_dir: Union[str, Path, None] = None, int8: Optional[boo
         model = place(model, chosen)  # int8 dynamic quantization is a CPU-only path
     elif use_int8:
         model = quantize(model)
-    tokenizer = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
     lexical = None
     if config.tfidf_weight:
         from stance.classify.lexical import ARRAYS_FILE, JSON_FILE, load_lexical
@@ -191,6 +209,26 @@ def load_classifier(model_dir: Union[str, Path, None] = None, int8: Optional[boo
         lexical = load_lexical(model_dir)
     return Classifier(model, tokenizer, config, labels, model_id=meta.get("model_id", model_dir.name),
                       threads=threads or config.threads, lexical=lexical, temperature=meta.get("temperature"), prior=meta.get("prior"))
+
+
+def _load_weights(model_dir: Path, meta: dict, config, labels: LabelSet):
+    """(model, tokenizer) of a model directory: a whole saved model, or the verified base encoder with saved heads."""
+    from transformers import AutoTokenizer
+
+    if (model_dir / "model.safetensors").is_file():
+        from stance.classify.twohead import load_saved
+
+        return load_saved(str(model_dir)).eval(), AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
+    from stance.classify.embedhead import frozen_encoder, load_heads
+
+    model, tokenizer, base = frozen_encoder(config, labels)
+    expected = (meta.get("base_model") or {}).get("sha256", {}).get("model.safetensors")
+    found = base.get("sha256", {}).get("model.safetensors")
+    if expected and found != expected:
+        raise StanceError(f"{model_dir}: its heads were fitted on base encoder weights {expected[:12]}…, but "
+                          f"{config.base_model!r} resolves to weights {str(found)[:12]}…; expected the same base model package")
+    load_heads(model, model_dir)
+    return model.float().eval(), tokenizer
 
 
 def predict_rows(rows: list[dict], classifier: Classifier, batch_size: int = 64) -> Iterable[dict]:

@@ -27,20 +27,10 @@ import re
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
+from stance.config import DEFAULT_LABELS, check_anchor, load_labels
 from stance.errors import StanceError
 
-_ANCHOR_CHARS = re.compile(r"^[\w .'&*-]+$")
-
-
-def check_anchor(anchor: str, where: str) -> None:
-    """Raise StanceError unless `anchor` is valid anchor syntax (see the module docstring)."""
-    for part in anchor.split("+"):
-        part = part.strip()
-        if not part or not _ANCHOR_CHARS.match(part) or not re.search(r"\w", part):
-            raise StanceError(f"{where}: anchor {anchor!r} is not valid; expected words (letters, digits, ' . & -), "
-                              "an optional * at the end of a word, and parts joined by ' + '")
-        if re.search(r"\*\w|^\*| \*", part):
-            raise StanceError(f"{where}: anchor {anchor!r}: '*' may only end a word (as in defen*)")
+__all__ = ["Judgement", "RelevanceGate", "check_anchor", "compile_anchor", "with_default_gate"]
 
 
 def compile_anchor(anchor: str) -> list[re.Pattern]:
@@ -130,8 +120,6 @@ def with_default_gate(labels):
     project's label config defines; a model with other targets is left as it is.
     """
     from dataclasses import replace
-
-    from stance.config import DEFAULT_LABELS, load_labels
 
     current = load_labels(DEFAULT_LABELS)
     if current.relevance is None or set(current.targets) != set(labels.targets) or current.none_label != labels.none_label:

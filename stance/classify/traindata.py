@@ -189,14 +189,16 @@ def fingerprint(rows: list[dict]) -> dict:
 _WORD = re.compile(r"\w+")
 
 
-def _shingles(text: str, n: int = 4) -> set:
+def shingles(text: str, n: int = 4) -> set:
+    """The word n-grams of a text (lower case): what quote matching compares."""
     words = _WORD.findall(text.lower())
     if len(words) < n:
         return {tuple(words)} if words else set()
     return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
 
 
-def _same_quote(a: set, b: set, threshold: float = 0.5) -> bool:
+def same_quote(a: set, b: set, threshold: float = 0.5) -> bool:
+    """True when two shingle sets overlap by at least `threshold` of the smaller one: the same quote."""
     if not a or not b:
         return False
     return len(a & b) / min(len(a), len(b)) >= threshold
@@ -215,7 +217,7 @@ def find_events(rows: list[dict], min_shared: int = 2, min_fraction: float = 0.2
     for row in rows:
         if row.get("composed") or not row.get("article"):
             continue
-        by_article.setdefault(str(row["article"]), []).append(_shingles(row["text"]))
+        by_article.setdefault(str(row["article"]), []).append(shingles(row["text"]))
     ids = sorted(by_article)
     parent = {a: a for a in ids}
 
@@ -228,7 +230,7 @@ def find_events(rows: list[dict], min_shared: int = 2, min_fraction: float = 0.2
     for i, a in enumerate(ids):
         for b in ids[i + 1:]:
             small, large = sorted((by_article[a], by_article[b]), key=len)
-            shared = sum(1 for s in small if any(_same_quote(s, t) for t in large))
+            shared = sum(1 for s in small if any(same_quote(s, t) for t in large))
             if shared >= min(min_shared, len(small)) and shared >= min_fraction * len(small):
                 parent[root(b)] = root(a)
     groups: dict[str, list[str]] = {}

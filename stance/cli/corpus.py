@@ -32,15 +32,17 @@ def analyze_command(
     time_budget: BudgetOpt = 10.0,
 ) -> None:
     """Ingest, extract, classify, store and report: each actor's position on each target over time."""
-    from stance.analyze import analyze, summary_lines
+    from stance.analyze import analyze, model_line, summary_lines
     from stance.project import load_project
     from stance.store import DEFAULT_DB
 
     check_output_file(db or DEFAULT_DB, "--db", "the statement store")
     check_output_dir(out, "--out", "the reports")
+    project = load_project(config)
+    err_console.print(escape(model_line(model, project)))  # the first line: which model labels this run
     summary = analyze(paths, manifest=manifest, model_dir=model, db_path=db or DEFAULT_DB, out_dir=out,
                       skip_bad=skip_bad, period=period.value, log=lambda m: err_console.print(escape(m)),
-                      project=load_project(config), engine=engine.value, workers=workers, ray_address=ray_address,
+                      project=project, engine=engine.value, workers=workers, ray_address=ray_address,
                       reports=reports, device=device_line(device, engine), budget_s=time_budget)
     for line in summary_lines(summary):
         typer.echo(line)
@@ -165,9 +167,10 @@ def predict_command(
     if model is None:
         from stance.project import load_project
 
-        model = load_project(config).model_dir
-        if not (model / "model.safetensors").is_file():
-            raise StanceError(f"{model}: no trained model there; expected one written by `stance train` "
+        project = load_project(config)
+        model = project.default_model()
+        if model is None:
+            raise StanceError(f"{project.model_dir}: no trained model there; expected one written by `stance train` "
                               "(or by the first `stance analyze`), or pass --model DIR")
 
     device = device_line(device)

@@ -75,36 +75,31 @@ def predict_setfit(train, test, config, labels, max_steps: int = 80):
 
 
 def predict_finetune(train, test, config, labels):
-    """The fine-tune alone and, when config.tfidf_weight > 0, averaged with TF-IDF + LR (the saved model's way)."""
-    from stance.classify import Classifier
-    from stance.classify.embedhead import prior_factors
-    from stance.train import fit_finetune, fit_tfidf
+    """The fine-tune alone and, when config.tfidf_weight > 0, averaged with TF-IDF + LR: what `stance train` saves."""
+    from stance.train import fit_classifier
 
-    model, tokenizer, _ = fit_finetune(train, config, labels)
-    variants = {"finetune": None}
-    if config.tfidf_weight:
-        variants["finetune+tfidf"] = fit_tfidf(train, config)
-    out = {}
-    for name, lexical in variants.items():
-        out[name] = _labelled(Classifier(model, tokenizer, config, labels, lexical=lexical, prior=prior_factors(train, labels, config)), test)
+    classifier = fit_classifier(train, config, labels).classifier
+    out = {"finetune": _labelled(_alone(classifier), test)}
+    if classifier.lexical is not None:
+        out["finetune+tfidf"] = _labelled(classifier, test)
     return out
+
+
+def _alone(classifier):
+    """The same fitted classifier without its TF-IDF partner (the encoder's own probabilities)."""
+    from stance.classify import Classifier
+
+    return Classifier(classifier.model, classifier.tokenizer, classifier.config, classifier.labels,
+                      prior=classifier.prior, temperature=classifier.temperature)
 
 
 def predict_embed(train, test, config, labels):
     """Frozen encoder + LR heads (embeddings cached across folds), with the TF-IDF average and the
-    temperatures fitted on the training fold alone, as `stance train` does for method embed."""
-    from stance.classify import Classifier
-    from stance.classify.embedhead import calibrate, fit_embed, prior_factors
-    from stance.train import fit_tfidf
+    temperatures fitted on the training fold alone: what `stance train` saves for method embed."""
+    from stance.train import fit_classifier
 
-    model, tokenizer, _, x = fit_embed(train, config, labels)
-    temperature = None
-    if config.calibrate:
-        fitted = calibrate(x, train, labels, config)
-        temperature = {t: fitted[t]["temperature"] for t in ("target", "stance")}
     name = "embed+tfidf" if config.tfidf_weight else "embed"
-    return {name: _labelled(Classifier(model, tokenizer, config, labels, lexical=fit_tfidf(train, config),
-                                       temperature=temperature, prior=prior_factors(train, labels, config)), test)}
+    return {name: _labelled(fit_classifier(train, config, labels).classifier, test)}
 
 
 def _labelled(classifier, test) -> tuple:
@@ -234,7 +229,7 @@ def _run_folds(config, labels, gold, supplement, events, names, methods, log, fo
 
 
 def _ece(probs, gold: Sequence[str], names: Sequence[str]) -> float:
-    from stance.classify.embedhead import expected_calibration_error
+    from stance.classify.calibration import expected_calibration_error
 
     return expected_calibration_error(probs, [list(names).index(g) for g in gold])
 

@@ -1,0 +1,270 @@
+"""Candidates for the default classifier, trained on a data mix and scored on realnews `dev`, in one table.
+
+Each candidate is a training config (the default's or mpnet's, with overrides) and a method. It is trained
+on the config's data plus the realnews `train` statements (each with its paragraph as context, as the stop-check
+gives them) and scored on the `dev` gold statements two ways:
+
+- **gold**: each dev gold statement with its paragraph as context (what the stop-check scores);
+- **extracted**: the statements `stance extract` finds in the dev excerpts, matched to gold statements with the
+  realnews `score.py` span rule, read as extraction gives them (its text, speaker, sentence context).
+
+Reported per candidate and training seed: target / stance macro-F1 over the gold classes (the definition of
+`score.py labels`), per-class F1, ECE per head (10 bins), and prediction statements/s (a second pass over the
+dev statements after a first, so model loading and warm-up are not counted; the machine is shared, so read it
+as a rough figure: `scripts/bench.py` measures the shipped model). Trained methods run once per seed; frozen-
+encoder ones are deterministic and run once, with a bootstrap interval over dev excerpts instead.
+
+The realnews folder is read from a path and never copied: the JSON holds figures, ids and labels only.
+
+    python scripts/realnews_eval.py --realnews ../shared/realnews --candidates minilm-frozen,mpnet-frozen \
+        --json docs/measurements/realnews_candidates.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from stance.config import load_labels, load_train_config  # noqa: E402
+from stance.classify.traindata import load_labelled  # noqa: E402
+from stance.evaluate.classifier import scores  # noqa: E402
+
+DEFAULT = ROOT / "configs" / "default.yaml"
+MPNET = ROOT / "configs" / "mpnet.yaml"
+# name -> (config file, overrides, trained per seed?). The default config's own data and settings, changed only
+# where the name says; realnews train is always added (after the config's data).
+CANDIDATES = {
+    # the default before this change (3-layer MiniLM fine-tune + TF-IDF on words and pairs), realnews added at weight 1
+    "baseline-finetune": (DEFAULT, {"method": "finetune", "features": [], "tfidf_ngrams": 2, "encoder_layers": 3,
+                                    "encoder_context": True, "real_weight": 1.0, "calibrate": False}, True),
+    "minilm-frozen-w1": (DEFAULT, {"method": "embed", "features": [], "real_weight": 1.0}, False),
+    "minilm-frozen": (DEFAULT, {"method": "embed", "features": []}, False),
+    "minilm-frozen-bigrams": (DEFAULT, {"method": "embed", "features": [], "tfidf_ngrams": 2}, False),
+    "minilm-frozen-no-tfidf": (DEFAULT, {"method": "embed", "features": [], "tfidf_weight": 0.0}, False),
+    "mpnet-frozen": (MPNET, {"method": "embed", "features": [], "tfidf_ngrams": 1}, False),
+    "minilm-setfit": (DEFAULT, {"method": "setfit", "features": [], "encoder_layers": 0}, True),
+}
+
+
+def paragraph_rows(realnews: Path, split: str) -> list[dict]:
+    """The split's gold statements, each with the first paragraph of its excerpt that contains it as context."""
+    texts = {a["id"]: a["text"] for a in _read(realnews / "articles.jsonl")}
+    rows = []
+    for number, g in enumerate(_read(realnews / "statements.jsonl"), 1):
+        if g["split"] != split:
+            continue
+        paragraphs = [p for p in re.split(r"\n+", texts[g["article"]]) if g["text"] in p]
+        rows.append({**g, "context": paragraphs[0] if paragraphs else g["text"], "composed": False,
+                     "where": f"realnews statements.jsonl:{number}"})
+    return rows
+
+
+def extracted_rows(realnews: Path, split: str, gold: list[dict], work: Path) -> tuple[list[dict], int]:
+    """Gold statements as `stance extract` gives them (its best-overlapping statement, gold labels), and how many
+    gold statements extraction missed; matched with the span rule of realnews score.py."""
+    score = _score_module(realnews)
+    articles = [a for a in _read(realnews / "articles.jsonl") if a["split"] == split]
+    corpus = work / "dev_articles.jsonl"
+    corpus.write_text("".join(json.dumps({k: a[k] for k in ("id", "text", "date") if a.get(k)}) + "\n" for a in articles),
+                      encoding="utf-8")
+    out = work / "dev_extracted.jsonl"
+    subprocess.run([sys.executable, "-c", "from stance.cli import app; app()", "extract", str(corpus), "--out", str(out)],
+                   check=True, capture_output=True, cwd=str(work))
+    predicted = _read(out)
+    texts = {a["id"]: a["text"] for a in articles}
+    spans = [score.span(p.get("text", ""), texts[p["article"]]) for p in predicted]
+    rows, missed = [], 0
+    for g in gold:
+        gold_span = score.span(g["text"], texts[g["article"]])
+        best, best_overlap = None, 0.0
+        for p, s in zip(predicted, spans):
+            o = score.overlap(gold_span, s) if p["article"] == g["article"] else 0.0
+            if o >= 0.5 and o > best_overlap:
+                best, best_overlap = p, o
+        if best is None:
+            missed += 1
+            continue
+        rows.append({**best, "target": g["target"], "stance": g["stance"], "gold_where": g["where"]})
+    return rows, missed
+
+
+def run_candidate(name: str, base_rows: list[dict], train_rows: list[dict], tests: dict, labels, seeds: list[int],
+                  log) -> dict:
+    """Train `name` per seed (once when deterministic) and score it on each test set."""
+    config_path, overrides, per_seed = CANDIDATES[name]
+    config = load_train_config(config_path)
+    runs = {}
+    for seed in (seeds if per_seed else seeds[:1]):
+        settings = replace(config, **overrides, seed=seed)
+        settings.source = config.source
+        log(f"{name} seed {seed}: training on {len(base_rows)} + {len(train_rows)} statements")
+        started = time.perf_counter()
+        predict = _fit(settings, labels, base_rows + train_rows)
+        seconds = time.perf_counter() - started
+        probe = predict(SPEAKER_PROBE)
+        runs[str(seed)] = {"train_seconds": round(seconds, 1),
+                           "speaker_probe": {r["speaker"]: [t, s] for r, t, s in zip(SPEAKER_PROBE, probe[0], probe[1])},
+                           **{test: _score(predict, rows, labels) for test, rows in tests.items()}}
+        log(f"{name} seed {seed}: " + "; ".join(f"{t} {r[t]['target']['macro_f1']:.3f} / {r[t]['stance']['macro_f1']:.3f}"
+                                              for r in [runs[str(seed)]] for t in tests))
+    return {"config": str(config_path.relative_to(ROOT)), "overrides": overrides, "runs": runs,
+            "median": {test: {task: round(statistics.median(r[test][task]["macro_f1"] for r in runs.values()), 4)
+                              for task in ("target", "stance")} for test in tests}}
+
+
+def _fit(config, labels, rows):
+    """A predict(rows) -> (targets, stances, target probs, stance probs, statements/s) for the fitted method."""
+    if config.method == "setfit":
+        from stance.evaluate.classifier import predict_setfit
+
+        def predict(test):
+            t, s = predict_setfit(rows, test, config, labels)["setfit"]
+            return t, s, None, None, None  # SetFit trains inside its predictor: no prediction-only rate
+        return predict
+    from stance.train import fit_classifier
+
+    classifier = fit_classifier(rows, config, labels).classifier
+
+    def predict(test):
+        classifier.predict(test)  # warm-up: the timed pass below is the marginal rate
+        started = time.perf_counter()
+        predictions = classifier.predict(test)
+        rate = len(test) / max(1e-9, time.perf_counter() - started)
+        tprobs, sprobs = classifier.probabilities(test)
+        return [p.target for p in predictions], [p.stance for p in predictions], tprobs, sprobs, round(rate, 1)
+    return predict
+
+
+# issue 26's probe, in its wording: the words must decide the stance, not the speaker's name
+SPEAKER_PROBE = [{"speaker": speaker, "text": "I believe in NATO", "context": f'"I believe in NATO," {surname} said.'}
+                 for speaker, surname in (("Donald Trump", "Trump"), ("Mark Rutte", "Rutte"))]
+
+
+def _score(predict, rows: list[dict], labels) -> dict:
+    from stance.classify.calibration import expected_calibration_error
+
+    targets, stances, tprobs, sprobs, rate = predict(rows)
+    gold_t, gold_s = [r["target"] for r in rows], [r["stance"] for r in rows]
+    out = {"statements": len(rows), "statements_per_s": rate,
+           "target": _brief(scores(gold_t, targets, labels.target_names)),
+           "stance": _brief(scores(gold_s, stances, labels.stance_names)),
+           "bootstrap_90": _bootstrap(rows, targets, stances, labels)}
+    if tprobs is not None:
+        out["ece"] = {"target": expected_calibration_error(tprobs, [labels.target_names.index(g) for g in gold_t]),
+                      "stance": expected_calibration_error(sprobs, [labels.stance_names.index(g) for g in gold_s])}
+    out["predicted"] = [[t, s] for t, s in zip(targets, stances)]
+    return out
+
+
+def _brief(result: dict) -> dict:
+    return {"macro_f1": result["macro_f1"], "accuracy": result["accuracy"],
+            "f1": {c: v["f1"] for c, v in result["per_class"].items()}, "confusion_pairs": result["confusion_pairs"][:8]}
+
+
+def _bootstrap(rows, targets, stances, labels, draws: int = 300) -> dict:
+    """5th and 95th percentiles of macro-F1 over excerpts resampled with replacement (the noise of a dev this size)."""
+    import random
+
+    from sklearn.metrics import f1_score
+
+    by_article: dict = {}
+    for i, r in enumerate(rows):
+        by_article.setdefault(r["article"], []).append(i)
+    groups = list(by_article.values())
+    rng = random.Random(0)
+    found = {"target": [], "stance": []}
+    for _ in range(draws):
+        idx = [i for g in rng.choices(groups, k=len(groups)) for i in g]
+        for task, pred in (("target", targets), ("stance", stances)):
+            gold = [rows[i][task] for i in idx]
+            found[task].append(f1_score(gold, [pred[i] for i in idx], labels=sorted(set(gold)), average="macro"))
+    return {task: [round(sorted(v)[int(0.05 * draws)], 3), round(sorted(v)[int(0.95 * draws)], 3)] for task, v in found.items()}
+
+
+def _read(path: Path) -> list[dict]:
+    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _score_module(realnews: Path):
+    spec = importlib.util.spec_from_file_location("realnews_score", realnews / "score.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def to_markdown(report: dict) -> str:
+    lines = ["# Candidates on realnews dev", "", f"Trained on the config's data + realnews train ({report['train_statements']} "
+             f"statements); dev: {report['tests']['gold']} gold statements with their paragraph; extracted: "
+             f"{report['tests'].get('extracted', 0)} gold statements found by `stance extract` "
+             f"({report.get('extraction_missed', 0)} missed). Median over seeds {report['seeds']} for trained methods.", "",
+             "| candidate | gold target | gold stance | 90% interval (excerpt bootstrap) | ECE target / stance | extracted target / stance | statements/s | runs |",
+             "|---|---|---|---|---|---|---|---|"]
+    for name, result in report["candidates"].items():
+        first = next(iter(result["runs"].values()))
+        gold = first["gold"]
+        ece = gold.get("ece")
+        ext = result["median"].get("extracted")
+        lines.append(f"| {name} | {result['median']['gold']['target']:.3f} | {result['median']['gold']['stance']:.3f} | "
+                     f"{gold['bootstrap_90']['target']} / {gold['bootstrap_90']['stance']} | "
+                     f"{(str(ece['target']) + ' / ' + str(ece['stance'])) if ece else '–'} | "
+                     f"{(format(ext['target'], '.3f') + ' / ' + format(ext['stance'], '.3f')) if ext else '–'} | "
+                     f"{gold['statements_per_s'] or '–'} | {len(result['runs'])} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--realnews", type=Path, default=ROOT.parent / "shared" / "realnews")
+    parser.add_argument("--candidates", default=",".join(CANDIDATES), help="comma-separated names: " + ", ".join(CANDIDATES))
+    parser.add_argument("--seeds", default="13,14,15", help="training seeds for trained methods")
+    parser.add_argument("--no-extracted", action="store_true", help="score only the gold statements")
+    parser.add_argument("--json", type=Path, required=True)
+    args = parser.parse_args()
+    if not (args.realnews / "statements.jsonl").is_file():
+        parser.error(f"{args.realnews}: no statements.jsonl; expected the realnews folder")
+    names = [n for n in args.candidates.split(",") if n]
+    unknown = [n for n in names if n not in CANDIDATES]
+    if unknown:
+        parser.error(f"unknown candidate(s) {unknown}; expected some of {list(CANDIDATES)}")
+    seeds = [int(s) for s in args.seeds.split(",")]
+    config = load_train_config(DEFAULT)
+    labels = load_labels(config.resolve(config.labels))
+    base_rows = load_labelled([config.resolve(p) for p in config.data], labels)
+    train_rows, dev_rows = paragraph_rows(args.realnews, "train"), paragraph_rows(args.realnews, "dev")
+    tests = {"gold": dev_rows}
+    report = {"realnews": str(args.realnews), "train_statements": len(base_rows) + len(train_rows),
+              "realnews_train": len(train_rows), "seeds": seeds, "candidates": {}}
+    if not args.no_extracted:
+        with tempfile.TemporaryDirectory(prefix="stance-realnews-") as tmp:
+            tests["extracted"], report["extraction_missed"] = extracted_rows(args.realnews, "dev", dev_rows, Path(tmp))
+    report["tests"] = {k: len(v) for k, v in tests.items()}
+    for name in names:
+        report["candidates"][name] = run_candidate(name, base_rows, train_rows, tests, labels, seeds,
+                                                   lambda m: print(m, file=sys.stderr, flush=True))
+        _write(args.json, report)  # after each candidate: a long run keeps what it measured
+    print(to_markdown(report))
+    return 0
+
+
+def _write(path: Path, report: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".part")
+    tmp.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    path.with_suffix(".md").write_text(to_markdown(report), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
