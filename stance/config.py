@@ -14,15 +14,13 @@ import re
 import yaml
 
 from stance.errors import StanceError
-from stance.home import RESOURCES, checkout_root, home_model_dir, is_packaged
+from stance.home import RESOURCES, checkout_root, is_packaged
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent  # the checkout when run from one; site-packages when installed
 # The shipped defaults (package data; in a checkout, symlinks to configs/): see stance/home.py.
 DEFAULT_CONFIG = RESOURCES / "configs" / "default.yaml"
 DEFAULT_LABELS = RESOURCES / "configs" / "labels.yaml"
 DEFAULT_ACTORS = RESOURCES / "configs" / "actors.yaml"
-# Kept for old callers; it is fixed at import, so new code calls stance.home.home_model_dir().
-DEFAULT_MODEL_DIR = home_model_dir()
 
 
 def load_yaml(path: Path) -> Any:

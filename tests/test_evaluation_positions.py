@@ -186,7 +186,7 @@ def test_cli_scores_a_store(tmp_path):
                                             kind="direct", start=start, end=start + len(text), context="",
                                             date=article.date, date_precision="day"))
             store.replace_article(article, statements)
-        pending = store.statements_needing_prediction("m1")
+        pending = [pair for page in store.pages_needing_prediction("m1") for pair in page]
         store.add_predictions("m1", [(sid, Prediction(*labels[s.text], target_probs={labels[s.text][0]: 0.95},
                                                       stance_probs={labels[s.text][1]: 0.95})) for sid, s in pending])
     out = tmp_path / "report.json"

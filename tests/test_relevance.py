@@ -16,7 +16,7 @@ from stance.config import DEFAULT_LABELS, labels_from_dict, load_labels
 from stance.errors import StanceError
 from stance.records import Article, Prediction, Statement
 from stance.classify.relevance import RelevanceGate
-from stance.report.writers import build_report
+from stance.report.writers import write_store_reports
 from stance.store import Store
 
 runner = CliRunner()
@@ -159,7 +159,7 @@ def test_reports_list_off_target_statements_apart(tmp_path):
                                     for sid, (_, _, t, s, gated) in zip(ids, labelled)])
         rows = store.load_labelled("m")
     assert [r["off_target"] for r in rows] == [False, True, False] and rows[1]["relevance"] == 0.0
-    build_report(db, tmp_path / "out")
+    write_store_reports(db, tmp_path / "out").paths
     data = json.loads((tmp_path / "out" / "positions.json").read_text(encoding="utf-8"))
     assert [(p["actor"], p["target"]) for p in data["positions"]] == [("Ann Lee", "NATO")]
     assert sorted(u["quote"] for u in data["off_target"]) == ["Our bus line opens in May next year.",

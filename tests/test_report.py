@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from stance.cli import app
 from stance.errors import StanceError
 from stance.records import Article, Prediction, Statement
-from stance.report.writers import build_report, write_reports
+from stance.report.writers import write_reports, write_store_reports
 from stance.store import Store
 
 QUOTE = "If they don't pay, we won't protect them. No, we won't protect them."
@@ -50,14 +50,14 @@ def make_store(path, model_id="m1"):
         store.add_predictions(model_id, [
             (sid, Prediction(target=labels[sid][0], stance=labels[sid][1], target_probs={labels[sid][0]: 0.9},
                              stance_probs={labels[sid][1]: 0.8}))
-            for sid, _ in store.statements_needing_prediction(model_id)
+            for sid, _ in [pair for page in store.pages_needing_prediction(model_id) for pair in page]
         ])
     return path
 
 
-def test_build_report_writes_every_file_and_they_parse(tmp_path):
+def test_store_reports_write_every_file_and_they_parse(tmp_path):
     db = make_store(tmp_path / "s.db")
-    paths = build_report(db, tmp_path / "out")
+    paths = write_store_reports(db, tmp_path / "out").paths
     assert [p.name for p in paths] == ["report.md", "positions.json", "statements.csv", "report.html"]
     assert all(p.is_file() and p.stat().st_size > 0 for p in paths)
     assert not list((tmp_path / "out").glob("*.tmp"))
@@ -91,7 +91,7 @@ def test_build_report_writes_every_file_and_they_parse(tmp_path):
 
 def test_html_is_self_contained_and_escaped(tmp_path):
     db = make_store(tmp_path / "s.db")
-    build_report(db, tmp_path / "out")
+    write_store_reports(db, tmp_path / "out").paths
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>")
     assert html.count("<svg") == 3  # Trump x Article 5, Trump x NATO, Rutte x Article 5
@@ -174,7 +174,7 @@ def test_cli_report_does_not_import_torch(tmp_path):
 
 def test_html_opens_with_a_matrix_of_latest_positions_linking_to_sections(tmp_path):
     db = make_store(tmp_path / "s.db")
-    build_report(db, tmp_path / "out")
+    write_store_reports(db, tmp_path / "out").paths
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     matrix = html.split('<table class="matrix">')[1].split("</table>")[0]
     assert html.index('class="matrix"') < html.index("<h2>Changes</h2>")  # the first thing after the summary

@@ -102,7 +102,7 @@ def test_human_labels_survive_reanalysis_of_a_changed_article(tmp_path):
         store.replace_article(Article(id="a3", text="....", content_hash="a3-v2", date="2025-03-10", date_precision="day"),
                               [Statement(article="a3", speaker="John Poe", speaker_mention="Poe", text="Greenland is not for sale.",
                                          kind="direct", start=10, end=36, context="")])
-        [(new_id, _)] = store.statements_needing_prediction("m1")
+        [(new_id, _)] = [pair for page in store.pages_needing_prediction("m1") for pair in page]
         store.add_predictions("m1", [(new_id, Prediction(target="Greenland", stance="doubt"))])
         [row] = [r for r in store.load_labelled() if r["article"] == "a3"]
     assert (row["speaker"], row["stance"], row["human"], row["model_stance"]) == ("John Q. Poe", "support", True, "doubt")

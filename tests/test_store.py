@@ -21,7 +21,7 @@ def statement(text, article_id="a1", speaker="Donald Trump", start=0) -> Stateme
 
 
 def label(store, model_id="m1", target="Article 5", stance="conditional") -> int:
-    todo = store.statements_needing_prediction(model_id)
+    todo = [pair for page in store.pages_needing_prediction(model_id) for pair in page]
     return store.add_predictions(model_id, [
         (sid, Prediction(target=target, stance=stance, target_probs={target: 0.9}, stance_probs={stance: 0.7}))
         for sid, _ in todo
@@ -44,7 +44,7 @@ def test_new_unchanged_changed_and_replace(tmp_path):
         rows = store.load_labelled()
         assert rows == []  # the old statements and their predictions are gone; the new one is unlabelled
         assert store.counts()["labelled"] == 0  # gone from the table, not only hidden by a join
-        assert [s.text for _, s in store.statements_needing_prediction("m1")] == ["Only one now."]
+        assert [s.text for _, s in [pair for page in store.pages_needing_prediction("m1") for pair in page]] == ["Only one now."]
         assert store.counts()["statements"] == 1
 
 
@@ -80,7 +80,7 @@ def test_new_model_relabels_and_is_used_by_default(tmp_path):
         store.replace_article(article(), [statement("One."), statement("Two.", start=9)])
         label(store, "m1", stance="support")
         assert store.latest_model_id() == "m1"
-        assert len(store.statements_needing_prediction("m2")) == 2
+        assert len([pair for page in store.pages_needing_prediction("m2") for pair in page]) == 2
         label(store, "m2", stance="doubt")
         assert store.latest_model_id() == "m2"
         assert {r["stance"] for r in store.load_labelled()} == {"doubt"}

@@ -202,12 +202,3 @@ def load_aggregate(db_path: Path = DEFAULT_DB, *, actor: Optional[str] = None, t
     result.db, result.model_id = str(db_path), facts.model_id
     result.notes += _unlabelled_note(facts)
     return result
-
-
-def build_report(db_path: Path = DEFAULT_DB, out_dir: Path = DEFAULT_OUT, actor: Optional[str] = None,
-                 target: Optional[str] = None, since: Optional[str] = None, until: Optional[str] = None,
-                 period: str = "month") -> list[Path]:
-    """Rebuild every report from the store; returns the files written."""
-    return write_store_reports(db_path, out_dir, actor=actor, target=target, since=since, until=until,
-                               period=period).paths
-

@@ -239,24 +239,6 @@ class Store(ReviewTables, BatchWrites, LabelledReads):
         return [r[0] for r in self._db.execute("SELECT id FROM articles ORDER BY id")]
 
     @_guarded
-    def statements_needing_prediction(self, model_id: str) -> list[tuple[int, Statement]]:
-        """Statements the given model has not labelled yet, as (statement id, Statement)."""
-        rows = self._db.execute(
-            'SELECT s.id, s.article, s.speaker, s.speaker_mention, s.text, s.kind, s."start", s."end", s.context, '
-            "s.date, s.date_precision, s.speaker_confidence FROM statements s "
-            "WHERE NOT EXISTS (SELECT 1 FROM predictions p WHERE p.statement = s.id AND p.model_id = ?) "
-            "ORDER BY s.id",
-            (model_id,),
-        ).fetchall()
-        return [
-            (r["id"], Statement(article=r["article"], speaker=r["speaker"], speaker_mention=r["speaker_mention"],
-                                text=r["text"], kind=r["kind"], start=r["start"], end=r["end"], context=r["context"],
-                                date=r["date"], date_precision=r["date_precision"],
-                                speaker_confidence=r["speaker_confidence"]))
-            for r in rows
-        ]
-
-    @_guarded
     def add_predictions(self, model_id: str, predictions: Iterable[tuple[int, Prediction]]) -> int:
         """Store one model's predictions in one transaction (replacing that model's
         earlier ones for the same statements); the model becomes the latest one.
@@ -291,7 +273,7 @@ class Store(ReviewTables, BatchWrites, LabelledReads):
             except sqlite3.IntegrityError:
                 raise StanceError(
                     f"{self.path}: statement id {statement_id} is not in the store; "
-                    "expected ids from statements_needing_prediction()"
+                    "expected ids of stored statements (pages_needing_prediction)"
                 ) from None
             count += 1
         return count
