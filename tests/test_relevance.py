@@ -127,10 +127,15 @@ def test_classifier_calls_never_split_an_article(monkeypatch):
 
     calls = []
 
+    from stance.classify.relevance import predict_articles
+
     class Recording:
         def predict(self, statements, batch_size):
             calls.append("".join(s.article for s in statements))
             return [Prediction(target="none", stance="none") for _ in statements]
+
+        def predict_articles(self, articles, call_size, batch_size):
+            return predict_articles(self.predict, articles, call_size, batch_size)
 
     monkeypatch.setattr(memory, "PREDICT_BATCH", 2)
     found = [[statement(a) for a in group] for group in ("aaa", "bbbb", "c", "d")]

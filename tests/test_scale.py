@@ -341,10 +341,15 @@ def test_each_classified_chunk_bounds_the_heap_and_hands_freed_memory_back(monke
 
     batches = []
 
+    from stance.classify.relevance import predict_articles
+
     class Counting:
         def predict(self, statements, batch_size):
             batches.append(batch_size)
             return [Prediction(target="none", stance="none") for _ in statements]
+
+        def predict_articles(self, articles, call_size, batch_size):
+            return predict_articles(self.predict, articles, call_size, batch_size)
 
     class FakeGlibc:
         def __init__(self):

@@ -103,6 +103,14 @@ class Classifier:
             sprobs = apply_temperature(sprobs, self.temperature.get("stance"))
         return tprobs, sprobs
 
+    def predict_articles(self, articles: list[list[Statement]], call_size: int = 256,
+                         batch_size: int = 64) -> list[list[Prediction]]:
+        """Predictions for each article's statements, in calls of about `call_size` statements that never
+        split an article (the relevance gate judges a statement with the rest of its article)."""
+        from stance.classify.relevance import predict_articles
+
+        return predict_articles(self.predict, articles, call_size, batch_size)
+
     def predict(self, statements: Sequence[Union[dict, Statement]], batch_size: int = 64) -> list[Prediction]:
         """One Prediction per statement (same order). A `none` target forces stance `none`."""
         if not statements:

@@ -125,3 +125,27 @@ def with_default_gate(labels):
     if current.relevance is None or set(current.targets) != set(labels.targets) or current.none_label != labels.none_label:
         return labels
     return replace(labels, anchors=current.anchors, relevance=current.relevance)
+
+
+def predict_articles(predict, articles: list[list], call_size: int, batch_size: int) -> list[list]:
+    """Predictions for each article's statements, with `predict(statements, batch_size)` called on
+    about `call_size` statements at a time, never splitting an article: the gate judges a statement
+    with the other statements of its article, so every call must hold whole articles."""
+    out: list[list] = []
+    group: list[list] = []
+
+    def flush() -> None:
+        flat = [statement for statements in group for statement in statements]
+        predictions = predict(flat, batch_size) if flat else []
+        at = 0
+        for statements in group:
+            out.append(predictions[at:at + len(statements)])
+            at += len(statements)
+        group.clear()
+
+    for statements in articles:
+        if group and sum(map(len, group)) + len(statements) > call_size:
+            flush()
+        group.append(statements)
+    flush()
+    return out

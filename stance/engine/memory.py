@@ -67,29 +67,10 @@ def release_freed_memory() -> None:
 
 
 def classify_chunk(classifier, found: list[list[Statement]]) -> list[list[Prediction]]:
-    """Predictions for each article's statements; the chunk's statements go to the classifier in
-    calls of about PREDICT_BATCH that never split an article (the relevance gate judges a statement
-    with the other statements of its article), MODEL_BATCH at a time through the model, with the heap bounded
-    (see bound_heap_growth). Freed memory goes back to the system after each chunk."""
+    """Predictions for each article's statements (Classifier.predict_articles: calls of about PREDICT_BATCH
+    that never split an article, MODEL_BATCH at a time through the model), with the heap bounded (see
+    bound_heap_growth). Freed memory goes back to the system after each chunk."""
     bound_heap_growth()
-    out: list[list[Prediction]] = []
-    group: list[list[Statement]] = []
-
-    def flush() -> None:
-        flat = [statement for statements in group for statement in statements]
-        predictions = classifier.predict(flat, MODEL_BATCH) if flat else []
-        at = 0
-        for statements in group:
-            out.append(predictions[at:at + len(statements)])
-            at += len(statements)
-        group.clear()
-
-    for statements in found:
-        if group and sum(map(len, group)) + len(statements) > PREDICT_BATCH:
-            flush()
-        group.append(statements)
-    flush()
+    out = classifier.predict_articles(found, PREDICT_BATCH, MODEL_BATCH)
     release_freed_memory()
     return out
-
-
