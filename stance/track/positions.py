@@ -195,11 +195,14 @@ def positions_of(utterances: Iterable[Utterance], period: str, none_label: str =
 
 
 def support_text(change: Change) -> str:
-    """What stands behind each side of a change, in words."""
+    """What stands behind each side of a change, in words: how many utterances in how many sources, how sure
+    the labels are, and, where the extractor was unsure whose words they are, label and speaker together."""
     parts = []
     for name, side in (("from", change.side_from), ("to", change.side_to)):
+        unsure_speaker = side.evidence_confidence < side.confidence - 0.005
         parts.append(f"{name}: {side.utterances} utterance(s) in {side.sources} source(s), "
-                     f"label confidence {side.confidence:.2f}")
+                     f"label confidence {side.confidence:.2f}"
+                     + (f", with the speaker {side.evidence_confidence:.2f}" if unsure_speaker else ""))
     return "; ".join(parts)
 
 
