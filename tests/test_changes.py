@@ -148,6 +148,6 @@ def test_a_change_says_when_its_speaker_is_uncertain():
     rows = [row(1, "We stand with every ally, without any doubt at all.", "2019-01-10", "support", p=0.95),
             row(2, "Why would we defend them, they never pay their share.", "2019-03-10", "doubt", p=0.95)]
     rows[1]["speaker_confidence"] = 0.6
-    (change,) = aggregate(rows)["changes"]
+    (change,) = aggregate(rows).changes
     assert support_text(change) == ("from: 1 utterance(s) in 1 source(s), label confidence 0.95; "
                                     "to: 1 utterance(s) in 1 source(s), label confidence 0.95, with the speaker 0.57")
