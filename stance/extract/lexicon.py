@@ -139,7 +139,8 @@ ACT_PARTICIPLE = re.compile(r"(?:(?<=,)|(?<=\band)|(?<=^))\s*\b(" + "|".join(ACT
 # Where a verb-phrase report ends before the sentence does: a relative clause, a narrator's participle
 # ("…, raising concerns"), or a contrast or circumstance added by the writer.
 ACT_END = re.compile(r",\s*(?:which|who|whom|where|raising|prompting|sparking|drawing|triggering|fueling|fuelling|"
-                     r"a\s+move|a\s+day|days|weeks|months|even\s+as|as|after|before|while|despite|amid|but)\b"
+                     r"a\s+move|a\s+day|days|weeks|months|even\s+as|as|after|before|while|despite|amid|but|even|"
+                     r"suggesting|calling|urging|warning|arguing|insisting|accusing|claiming|vowing|pledging)\b"
                      r"|,?\s*(?:stating|saying|adding|writing|telling|noting|declaring)\b"
                      r"|\s(?:despite|amid|even\s+as|when|because)\s|\s[—–]\s|[,:]\s*" + MASK)
 # Objects that make an act no statement: bare acts with no content ("thanked the crowd", "declined to comment").

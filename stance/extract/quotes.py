@@ -204,7 +204,7 @@ def direct_statements(article, text: str, quotes: list[Quote], sentences: SpanLi
             previous.statement = replace(previous.statement, end=inner_end, text=text[previous.statement.start:inner_end])
             previous.tag_end = tag_end
             continue
-        if tag is None or tag.participle:
+        if tag is None or tag.participle or is_title(text, quote.open, inner_start, inner_end):
             continue
         mention = " ".join(tag.mention.split())
         mention_start = _mention_start(text, mention, quote, close_end, trail)
@@ -216,6 +216,27 @@ def direct_statements(article, text: str, quotes: list[Quote], sentences: SpanLi
         found.append(Found(statement, tag_end, mention, nearby_person(sentence[0], quote.open), None, mention_start,
                            "tag_before" if lead else "tag_after"))
     return found
+
+
+# What stands before a title in quotation marks: a possessive or a word that introduces a work or a programme
+# ("on CNN’s “State of the Union,” Doe said", "in an op-ed titled “Time to Act”").
+_TITLE_LEAD = re.compile(r"(?:[’']s|\b(?:on|in|of|titled|entitled|called|named|show|program|programme|book|film|series|"
+                         r"column|op-ed|essay|article|episode|podcast|documentary))[ \t]*$", re.IGNORECASE)
+TITLE_WORDS_MAX = 6
+
+
+def is_title(text: str, open_at: int, start: int, end: int) -> bool:
+    """Whether a quotation is the title of a work or programme rather than someone's words: a few words,
+    every long one capitalised, no question or exclamation, after a possessive or a word that introduces a
+    title."""
+    inner = text[start:end].rstrip(" ,.")
+    words = inner.split()
+    long_words = [w for w in words if len(w.strip(".,!?;:’'")) > 3]
+    if not words or len(words) > TITLE_WORDS_MAX or not long_words or inner.endswith(("!", "?")):
+        return False
+    if not all(w[:1].isupper() or w[:1].isdigit() for w in long_words):
+        return False
+    return bool(_TITLE_LEAD.search(text[max(0, open_at - 40):open_at]))
 
 
 def _mention_start(text: str, mention: str, quote: Quote, close_end: int, trail) -> int:

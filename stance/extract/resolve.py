@@ -4,6 +4,7 @@ tag, then a pronoun, then a guess for an untagged quotation)."""
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from dataclasses import replace
 from typing import Optional
@@ -11,7 +12,7 @@ from typing import Optional
 from stance.extract import lexicon
 from stance.extract.found import Found
 from stance.extract.grammar import mask_spans, quote_spans
-from stance.extract.speakers import PRONOUNS, UNKNOWN, ArticleSpeakers
+from stance.extract.speakers import PRONOUNS, TITLE_WORDS, UNKNOWN, ArticleSpeakers
 from stance.extract.spans import MAX_SENTENCE, SpanSet, sentence_spans, sentence_starts
 
 NEARBY_WINDOW = 600  # how far back a person named before a pronoun is looked for
@@ -90,7 +91,20 @@ def previous_sentence_subject(text: str, position: int, not_before: int, speaker
     end = min(end, start + MAX_SENTENCE)
     if start < not_before:
         return None
-    match = lexicon.NAME_RUN.match(text[start:end])
+    lead = _SENTENCE_LEAD.match(text, start, end)
+    at = lead.end() if lead else start
+    while True:  # lower-case title words before the name: "But former governor Jane Doe"
+        word = _LOWER_WORD.match(text, at, end)
+        if not word or word.group(1) not in TITLE_WORDS:
+            break
+        at = word.end()
+    match = lexicon.NAME_RUN.match(text, at, end)
     if not match or match.group(0).endswith(("’s", "'s")) or not speakers.is_person(match.group(0)):
         return None
     return speakers.resolve(match.group(0))
+
+
+# Words that may open a sentence before its subject: "But former Vice President Jane Doe, …, took …".
+_SENTENCE_LEAD = re.compile(r"[ \t\"“‘']*(?:(?:But|And|Yet|So|Still|Meanwhile|Later|Now|Then|Also|Instead|Former|former|"
+                            r"then|the|The)[ \t]+)+")
+_LOWER_WORD = re.compile(r"([a-z]+)[ \t]+")
