@@ -8,8 +8,10 @@ realnews set, reproducibly (no randomness beyond fixed folds).
 For each train article the extractor runs with the rules alone and keeps every statement's speaker
 candidates (stance.extract.attribution). A statement that overlaps a gold one (half the shorter span, the
 judging definition) is labelled: in PolNeAR, when the attribution's source span is a capitalised name,
-a candidate is right when it shares a name word with it (the named-speaker definition); in realnews, when
-it is the gold speaker (names compared without case and diacritics). A logistic regression scores the
+a candidate is right when it shares a name word with it (the named-speaker definition) or is the body,
+outlet or group the article's own resolution makes of the span (`the White House`, whose words score.py
+counts as generic: without this no body is ever right in PolNeAR and the step learns that bodies never
+speak); in realnews, when it is the gold speaker (names compared without case and diacritics). A logistic regression scores the
 candidates; out-of-fold scores (5 folds by article) fit the calibration of the chosen candidate's
 probability and choose the threshold below which the speaker is `unknown` (a wrong speaker costs twice an
 unknown one). Only weights, figures and counts are written: no text of either corpus.
@@ -23,6 +25,7 @@ import json
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -34,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 from stance.evaluate.polnear import load_export, named_source_words, norm, overlap, span_in, speaker_matches  # noqa: E402
 from stance.evaluate.realnews import load_realnews, same_speaker  # noqa: E402
 from stance.extract import Extractor  # noqa: E402
-from stance.extract.speakers import UNKNOWN  # noqa: E402
+from stance.extract.speakers import UNKNOWN, ArticleSpeakers  # noqa: E402
 from stance.ingest.corpus import METADATA_FIELDS, make_article  # noqa: E402
 
 REALNEWS_WEIGHT = 3.0  # realnews statements count three times: the hidden set is real news of that kind
@@ -56,7 +59,18 @@ def _run(extractor, article_id, row, where):
     keep: list = []
     extractor.extract_with_candidates(article, keep)
     normalised = norm(row["text"])
-    return [(span_in(s.text, normalised), s, c) for s, c in keep], normalised
+    return [(span_in(s.text, normalised), s, c) for s, c in keep], normalised, article
+
+
+def source_body(source: str, speakers: ArticleSpeakers) -> Optional[str]:
+    """The body, outlet or group a PolNeAR source span names (`the White House`, `the Clinton campaign`,
+    `Reuters`), as the article's own resolution gives it; None for a person, a pronoun or nothing known.
+    Their words are often all generic (score.py's list), so without this a body is never a right candidate
+    and the step learns that bodies never speak, which real news contradicts."""
+    resolved = speakers.resolve(source.strip(" ,.")) if source.strip() else UNKNOWN
+    if resolved == UNKNOWN or speakers.is_person(resolved):
+        return None
+    return resolved
 
 
 def polnear_examples(directory: Path, extractor) -> list[dict]:
@@ -66,18 +80,24 @@ def polnear_examples(directory: Path, extractor) -> list[dict]:
         by_article.setdefault(g["article"], []).append(g)
     examples = []
     for article_id, row in export.articles.items():
-        statements, normalised = _run(extractor, article_id, row, str(directory / "articles.jsonl"))
+        statements, normalised, article = _run(extractor, article_id, row, str(directory / "articles.jsonl"))
+        speakers = ArticleSpeakers(extractor.registry, article.text, article.date)
         for g in by_article.get(article_id, []):
-            names = named_source_words((g.get("source") or {}).get("text", ""))
-            if not names:
+            source = (g.get("source") or {}).get("text", "")
+            names = named_source_words(source)
+            if names is None:
+                continue
+            body = source_body(source, speakers)
+            if not names and body is None:
                 continue
             gold_span = span_in(g["content"]["text"].strip("\u201c\u201d\" ,."), normalised)
             best = _best_statement(gold_span, statements)
             if best is not None:
+                right = [speaker_matches(names, c.speaker) or c.speaker == body for c in best[1]]
                 examples.append({"article": "p:" + article_id, "statement": best[0], "candidates": best[1],
-                                 "right": [speaker_matches(names, c.speaker) for c in best[1]],
-                                 "rule_right": speaker_matches(names, best[0].speaker), "corpus": "polnear",
-                                 "direct": g["quoted"]})
+                                 "right": right,
+                                 "rule_right": speaker_matches(names, best[0].speaker) or best[0].speaker == body,
+                                 "corpus": "polnear", "direct": g["quoted"], "named": bool(names)})
     return examples
 
 
@@ -88,7 +108,7 @@ def realnews_examples(directory: Path, extractor) -> list[dict]:
     for g in data.statements:
         by_article.setdefault(g["article"], []).append(g)
     for article_id, row in data.articles.items():
-        statements, normalised = _run(extractor, article_id, row, str(directory / "articles.jsonl"))
+        statements, normalised, _ = _run(extractor, article_id, row, str(directory / "articles.jsonl"))
         for g in by_article.get(article_id, []):
             if g["speaker"] == UNKNOWN:
                 continue
@@ -97,7 +117,7 @@ def realnews_examples(directory: Path, extractor) -> list[dict]:
                 examples.append({"article": "r:" + article_id, "statement": best[0], "candidates": best[1],
                                  "right": [same_speaker(g["speaker"], c.speaker) for c in best[1]],
                                  "rule_right": same_speaker(g["speaker"], best[0].speaker), "corpus": "realnews",
-                                 "direct": g["kind"] == "direct"})
+                                 "direct": g["kind"] == "direct", "named": True})
     # one gold statement may be matched by one prediction twice (a quote split by its tag): keep it once
     return examples
 
@@ -196,8 +216,12 @@ def main() -> None:
             threshold, best_cost = float(t), cost
     final_coef, final_intercept = fit_scorer(X, y, w, owners, np.arange(len(y)), args.objective)
     figures = {}
-    for corpus in ("polnear", "realnews"):
-        mine = [(p, e) for p, e in zip(picked, examples) if e["corpus"] == corpus]
+    subsets = {"polnear": lambda e: e["corpus"] == "polnear" and e["named"],
+               "polnear_bodies": lambda e: e["corpus"] == "polnear" and not e["named"],
+               "polnear_direct_named": lambda e: e["corpus"] == "polnear" and e["named"] and e["direct"],
+               "realnews": lambda e: e["corpus"] == "realnews"}
+    for corpus, member in subsets.items():
+        mine = [(p, e) for p, e in zip(picked, examples) if member(e)]
         figures[corpus] = {
             "statements": len(mine), "candidates": int(sum(len(e["candidates"]) for _, e in mine)),
             "rule_speaker_right": round(sum(e["rule_right"] for _, e in mine) / max(1, len(mine)), 4),
@@ -206,7 +230,8 @@ def main() -> None:
         }
     metadata = {
         "fitted": datetime.date.today().isoformat(), "script": "scripts/fit_speaker_model.py",
-        "data": {"polnear": f"{args.polnear.name} (PolNeAR export), split train, attributions with a named source",
+        "data": {"polnear": f"{args.polnear.name} (PolNeAR export), split train, attributions with a named source "
+                            "or a source that resolves to a body, outlet or group",
                  "realnews": f"{args.realnews.name} (realnews set), split train, statements with a known speaker"},
         "examples": dict(Counter(e["corpus"] for e in examples)), "rows": int(len(y)), "positives": int(y.sum()),
         "model": f"sklearn LogisticRegression(C={C}), {args.objective} objective, realnews weight {REALNEWS_WEIGHT}",

@@ -61,3 +61,4 @@ def test_pronoun_after_a_sentence_opened_by_but_former(extractor):
     statements = _extract(extractor, text)
     last = [s for s in statements if s.text.startswith("The treaty will not")]
     assert len(last) == 1 and last[0].speaker == "Ilse Varga"
+
