@@ -165,3 +165,19 @@ def test_figures_equal_the_shared_score_py_on_dev(monkeypatch, tmp_path):
     theirs = json.loads(out.getvalue())
     assert theirs["pred"] > 100
     assert {k: ours[k] for k in theirs} == theirs
+
+
+@pytest.mark.parametrize("gold,predicted,kind", [
+    ("Jane Doe", "unknown", "unknown although named"),
+    ("Jane Doe", "Reuters", "outlet"),
+    ("Jane Doe", "Greenland", "place or country"),
+    ("Jane Doe", "Jane Doe BRUSSELS", "dateline or pronoun glued"),
+    ("Government of Japan", "Jane Doe", "body or group"),
+    ("Jane Doe and John Roe", "John Roe", "body or group"),
+    ("Jane Doe", "Jane Doe-Smith", "name variant"),
+    ("Jane Doe", "John Roe", "another person"),
+])
+def test_wrong_speakers_are_sorted_by_kind(gold, predicted, kind):
+    from stance.evaluate.realnews import speaker_error_kind
+
+    assert speaker_error_kind(gold, predicted) == kind

@@ -20,6 +20,7 @@ offsets (text only on request, for local reading).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
@@ -180,7 +181,45 @@ def score_realnews(predictions: Iterable[dict], data: RealNews) -> dict:
                                            if str(p.get("speaker", "unknown")) != "unknown"),
     }
     report.update(_error_lists(pairs, speaker_ok, predicted, hit, data))
+    kinds = Counter(speaker_error_kind(w["gold_speaker"], str(w["predicted"].get("speaker") or "unknown"))
+                    for w in report["wrong_speakers"])
+    report["wrong_speaker_kinds"] = {k: kinds[k] for k in SPEAKER_ERROR_KINDS}
     return report
+
+
+# Words that make a name a body or a group rather than one person.
+_BODY_WORDS = re.compile(r"\b(?:government|governments|ministry|office|department|house|council|commission|committee|"
+                         r"embassy|administration|nato|union|alliance|officials|leaders|ministers|states|party|"
+                         r"parliament|senate|congress|pentagon|kremlin|spokes\w+|agency|forces?|army|secretariat)\b",
+                         re.IGNORECASE)
+SPEAKER_ERROR_KINDS = ("unknown although named", "outlet", "place or country", "dateline or pronoun glued",
+                       "body or group", "name variant", "another person")
+
+
+def speaker_error_kind(gold: str, predicted: str, registry=None) -> str:
+    """The issue's kind of a wrong speaker, by a heuristic over the two names: `unknown` although the
+    gold names someone; an outlet (either side); a place or country as the speaker; a dateline or pronoun
+    glued into the name; a body or group (either side, or a joint speaker); a variant of the same name
+    (a shared word); else another person."""
+    from stance.extract.registry import load_registry, normalise_phrase
+
+    registry = registry or load_registry()
+    if plain(predicted or "unknown") == "unknown":
+        return SPEAKER_ERROR_KINDS[0]
+    phrase, gold_phrase = normalise_phrase(predicted), normalise_phrase(gold)
+    outlets = set(registry.outlets.values())
+    if phrase in registry.outlets or predicted in outlets or gold_phrase in registry.outlets or gold in outlets:
+        return "outlet"
+    if phrase in registry.places or phrase in registry.countries:
+        return "place or country"
+    glued = re.search(r"\b[A-Z]{3,}\b", predicted) and not re.search(r"\b[A-Z]{3,}\b", gold) and not predicted.isupper()
+    if glued or re.search(r"\b(?:I|I've|He|She|They)\b", predicted):
+        return "dateline or pronoun glued"
+    if _BODY_WORDS.search(gold) or _BODY_WORDS.search(predicted) or " and " in gold or " and " in predicted:
+        return "body or group"
+    if set(plain(gold).split()) & set(plain(predicted).split()):
+        return "name variant"
+    return "another person"
 
 
 def _error_lists(pairs, speaker_ok, predicted, hit, data: RealNews) -> dict:
@@ -239,6 +278,8 @@ def summary(report: dict, limit: int = 20) -> str:
         f"speaker confidence   ECE {r['speaker_calibration']['ece']:.3f} over the {r['speaker_calibration']['n']} matched "
         "with a speaker",
     ]
+    if r.get("wrong_speaker_kinds"):
+        lines.append("wrong speakers by kind: " + ", ".join(f"{k} {n}" for k, n in r["wrong_speaker_kinds"].items()))
     lines += [f"skipped {reason}" for reason in r.get("skipped", [])]
 
     def cut(text, size=90) -> str:
