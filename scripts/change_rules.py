@@ -128,6 +128,7 @@ def main(argv=None) -> int:
 
     from stance.classify import load_classifier
     from stance.errors import StanceError
+    from stance.outputs import write_outputs
     from stance.evaluate.position_inputs import position_inputs, realnews_inputs
     from stance.ingest import load_corpus
     from stance.track.aggregate import DEFAULT_RULE
@@ -153,10 +154,7 @@ def main(argv=None) -> int:
         print(f"Error: {exc}", file=sys.stderr)
         return 1
     text = to_markdown(report)
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    if args.markdown:
-        args.markdown.write_text(text + "\n", encoding="utf-8")
+    write_outputs(report, text, args.json, args.markdown)
     print(text)
     return 0
 

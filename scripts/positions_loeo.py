@@ -175,10 +175,9 @@ def main(argv=None) -> int:
         return 1
     report["classifier"] = info
     text = to_markdown(report)
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    if args.markdown:
-        args.markdown.write_text(text + "\n", encoding="utf-8")
+    from stance.outputs import write_outputs
+
+    write_outputs(report, text, args.json, args.markdown)
     print(text)
     return 0
 

@@ -99,3 +99,13 @@ def write_json(path: Path, data, indent: int = 2) -> None:
     """`data` as JSON (UTF-8, non-ASCII kept) at `path`, written atomically."""
     with atomic_write(path) as handle:
         handle.write(json.dumps(data, indent=indent, ensure_ascii=False) + "\n")
+
+
+def write_outputs(report: dict, text: str, json_path: Optional[Path], markdown_path: Optional[Path]) -> None:
+    """A measurement's report as JSON and its text as Markdown, each where a path is given, atomically."""
+    if json_path is not None:
+        write_json(Path(json_path), report)
+    if markdown_path is not None:
+        with atomic_write(Path(markdown_path)) as handle:
+            handle.write(text + "\n")
+

@@ -205,12 +205,7 @@ def evaluate_realnews(directory: Path, split: str = "dev", json_path: Optional[P
 
 def polnear_summary(report: dict, limit: int = 20) -> str:
     """The figures, then the first `limit` misses, false positives and wrong speakers with short excerpts."""
-    def cut(text: Optional[str], size: int = 90) -> str:
-        text = " ".join(str(text or "").split())
-        return repr(text if len(text) <= size else text[: size - 1] + "…")
-
-    def where(item: dict) -> str:
-        return f"{item['article']} {item['start']}-{item['end']}"
+    from stance.evaluate.polnear import cut, listed_errors
 
     r = report
     lines = [
@@ -225,10 +220,4 @@ def polnear_summary(report: dict, limit: int = 20) -> str:
                 ("false positive", r["false_positives"], lambda p: f"{p.get('speaker')!r}: {cut(p.get('text'))}"),
                 ("wrong speaker", r["wrong_speakers"],
                  lambda w: f"{w['predicted'].get('speaker')!r} for {cut(w.get('source_text'), 40)}: {cut(w.get('text'), 70)}")]
-    for name, items, show in sections:
-        heading = f"{len(items)} {name}{'es' if name == 'miss' else 's'}"
-        if limit and items:
-            heading += f" (first {limit}):" if len(items) > limit else ":"
-        lines.append(heading)
-        lines += [f"- {where(item)} {show(item)}" for item in items[:limit]]
-    return "\n".join(lines)
+    return "\n".join(lines + listed_errors(sections, limit))

@@ -292,3 +292,23 @@ def write_report(report: dict, json_path: Path, with_text: bool = False) -> None
     from stance.outputs import write_json
 
     write_json(Path(json_path), report if with_text else without_text(report), indent=1)
+
+
+def cut(text, size: int = 90) -> str:
+    """A short quoted excerpt for the terminal ("" for no text)."""
+    text = " ".join(str(text or "").split())
+    return repr(text if len(text) <= size else text[:size - 1] + "…") if text else ""
+
+
+def listed_errors(sections, limit: int) -> list[str]:
+    """For each (name, items, show) a heading with the count, then the first `limit` items, each
+    located by article and offsets and described by `show(item)`."""
+    lines = []
+    for name, items, show in sections:
+        heading = f"{len(items)} {name}{'es' if name == 'miss' else 's'}"
+        if limit and items:
+            heading += f" (first {limit}):" if len(items) > limit else ":"
+        lines.append(heading)
+        lines += [f"- {item['article']} {item['start']}-{item['end']} {show(item)}" for item in items[:limit]]
+    return lines
+

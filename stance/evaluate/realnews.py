@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from stance.errors import StanceError
-from stance.evaluate.polnear import norm, overlap, span_in
+from stance.evaluate.polnear import cut, listed_errors, norm, overlap, span_in
 from stance.records import read_jsonl
 
 SPLITS = ("train", "dev")
@@ -282,13 +282,6 @@ def summary(report: dict, limit: int = 20) -> str:
         lines.append("wrong speakers by kind: " + ", ".join(f"{k} {n}" for k, n in r["wrong_speaker_kinds"].items()))
     lines += [f"skipped {reason}" for reason in r.get("skipped", [])]
 
-    def cut(text, size=90) -> str:
-        text = " ".join(str(text or "").split())
-        return repr(text if len(text) <= size else text[:size - 1] + "…") if text else ""
-
-    def where(item: dict) -> str:
-        return f"{item['article']} {item['start']}-{item['end']}"
-
     sections = [
         ("miss", r["misses"], lambda m: f"{m['kind']} {cut(m.get('gold_speaker'), 40)} {cut(m.get('text'))}"),
         ("wrong speaker", r["wrong_speakers"],
@@ -297,13 +290,7 @@ def summary(report: dict, limit: int = 20) -> str:
                    f"{w['predicted'].get('speaker_confidence')}) {cut(w.get('text'), 60)}"),
         ("false positive", r["false_positives"], lambda p: f"{p.get('kind')} {cut(p.get('speaker'), 40)} {cut(p.get('text'))}"),
     ]
-    for name, items, show in sections:
-        heading = f"{len(items)} {name}{'es' if name == 'miss' else 's'}"
-        if limit and items:
-            heading += f" (first {limit}):" if len(items) > limit else ":"
-        lines.append(heading)
-        lines += [f"- {where(item)} {show(item)}" for item in items[:limit]]
-    return "\n".join(lines)
+    return "\n".join(lines + listed_errors(sections, limit))
 
 
 def write_report(report: dict, json_path: Path, with_text: bool = False) -> None:
