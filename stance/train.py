@@ -63,6 +63,9 @@ def fit_classifier(rows: Sequence[dict], config: TrainConfig, labels: LabelSet, 
     """
     from stance.classify import Classifier
     from stance.classify.calibration import prior_factors
+    from stance.classify.traindata import with_speaker_dropout
+
+    rows = with_speaker_dropout(list(rows), config.speaker_dropout, config.seed)
 
     if config.method not in SAVED_METHODS:
         raise StanceError(f"config: method {config.method!r} can be compared with `stance evaluate classifier`, "
@@ -103,7 +106,8 @@ def _fit_frozen(rows, config, labels, stored):
 
         x_stored = np.vstack([fs.x for fs in sets])
     model, tokenizer, info, x, every = fit_embed(rows, config, labels, (x_stored, label_rows) if sets else None)
-    digest = info["base_model"]["sha256"].get("model.safetensors") if info["base_model"].get("verified") else None
+    base = info["base_model"]
+    digest = base.get("encoder_sha256", base["sha256"].get("model.safetensors")) if base.get("verified") else None
     for path, fs in stored:
         check_features(fs, config, labels, digest, str(path))
     counts = merge_counts(sets) if sets else None
@@ -215,6 +219,19 @@ def int8_agreement(classifier, rows: Sequence[dict], fp32=None) -> float:
     return round(same / max(1, len(rows)), 4)
 
 
+def _delta_source(config, base_meta: dict) -> Optional[Path]:
+    """The delta file the model's encoder read (None: the base encoder as it is)."""
+    if not base_meta.get("delta"):
+        return None
+    path = config.resolve(config.encoder_delta)
+    from stance.classify.digests import sha256_file
+
+    if not path.is_file() or sha256_file(path) != base_meta["delta"]["sha256"]:
+        raise StanceError(f"{path}: the encoder delta changed while training; expected sha256 "
+                          f"{base_meta['delta']['sha256'][:12]}…")
+    return path
+
+
 def _counts(rows: Sequence[dict], key: str) -> dict:
     counts: dict[str, int] = {}
     for row in rows:
@@ -225,6 +242,7 @@ def _counts(rows: Sequence[dict], key: str) -> dict:
 def save_model(classifier, output: Path, rows, paths, base_meta: dict, metrics: dict, extra: Optional[dict] = None) -> dict:
     """Write weights (a frozen verified encoder: its heads only), tokenizer, the TF-IDF partner (if any),
     metadata and metrics into `output`."""
+    from stance.classify.delta import DELTA_FILE
     from stance.classify.digests import sha256_file
     from stance.classify.embedhead import HEADS_FILE, save_heads
     from stance.classify.lexical import ARRAYS_FILE, JSON_FILE
@@ -235,8 +253,14 @@ def save_model(classifier, output: Path, rows, paths, base_meta: dict, metrics: 
     if output.exists() and not output.is_dir():
         raise StanceError(f"{output}: exists and is not a directory; expected a model output directory")
     output.mkdir(parents=True, exist_ok=True)
-    for name in (JSON_FILE, ARRAYS_FILE, HEADS_FILE, "model.safetensors"):  # nothing stale from an earlier model
-        (output / name).unlink(missing_ok=True)
+    delta = _delta_source(config, base_meta)
+    for name in (JSON_FILE, ARRAYS_FILE, HEADS_FILE, "model.safetensors", DELTA_FILE):  # nothing stale from before
+        if not (name == DELTA_FILE and delta is not None and delta.resolve() == (output / name).resolve()):
+            (output / name).unlink(missing_ok=True)
+    if delta is not None and delta.resolve() != (output / DELTA_FILE).resolve():
+        import shutil
+
+        shutil.copyfile(delta, output / DELTA_FILE)  # the model directory holds the encoder layers its heads read
     heads_only = config.method == "embed" and base_meta.get("verified")
     if heads_only:  # the encoder is the base package's, checked by digest at load: keep only what was fitted
         weights = sha256_file(save_heads(model, output))

@@ -221,7 +221,16 @@ def _load_weights(model_dir: Path, meta: dict, config, labels: LabelSet):
         return load_saved(str(model_dir)).eval(), AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
     from stance.classify.embedhead import frozen_encoder, load_heads
 
-    model, tokenizer, base = frozen_encoder(config, labels)
+    from stance.classify.delta import DELTA_FILE
+
+    saved_delta = (meta.get("base_model") or {}).get("delta")
+    if saved_delta and not (model_dir / DELTA_FILE).is_file():
+        raise StanceError(f"{model_dir}: its heads read an encoder with tuned layers, but {DELTA_FILE} is missing; "
+                          "expected the delta written by `stance train`")
+    model, tokenizer, base = frozen_encoder(config, labels, delta=model_dir / DELTA_FILE if saved_delta else None)
+    if saved_delta and base["delta"]["sha256"] != saved_delta.get("sha256"):
+        raise StanceError(f"{model_dir / DELTA_FILE}: sha256 {base['delta']['sha256'][:12]}… is not the "
+                          f"{str(saved_delta.get('sha256'))[:12]}… its heads were fitted on; expected the model's own delta")
     expected = (meta.get("base_model") or {}).get("sha256", {}).get("model.safetensors")
     found = base.get("sha256", {}).get("model.safetensors")
     if expected and found != expected:
