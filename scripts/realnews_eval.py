@@ -255,8 +255,9 @@ def _score_module(realnews: Path):
 
 
 def to_markdown(report: dict) -> str:
-    lines = ["# Candidates on realnews dev", "", f"Trained on the config's data + realnews train ({report['train_statements']} "
-             f"statements); dev: {report['tests']['gold']} gold statements with their paragraph; extracted: "
+    trained = (f"Trained on the config's data + realnews train ({report['train_statements']} statements)"
+               if report.get("train_statements") else f"The saved model {report.get('model')}")
+    lines = ["# Candidates on realnews dev", "", f"{trained}; dev: {report['tests']['gold']} gold statements with their paragraph; extracted: "
              f"{report['tests'].get('extracted', 0)} gold statements found by `stance extract` "
              f"({report.get('extraction_missed', 0)} missed). Median over seeds {report['seeds']} for trained methods.", "",
              "| candidate | gold target | gold stance | per seed (target / stance) | 90% interval, first seed (excerpt bootstrap) | ECE target / stance | extracted target / stance | probe Trump / Rutte | statements/s | runs |",
@@ -285,6 +286,8 @@ def main() -> int:
     parser.add_argument("--seeds", default="13,14,15", help="training seeds for trained methods")
     parser.add_argument("--no-extracted", action="store_true", help="score only the gold statements")
     parser.add_argument("--keep-deltas", type=Path, help="keep each tuned candidate's encoder delta in this folder")
+    parser.add_argument("--model", type=Path, help="score this saved model (e.g. the shipped one) instead of "
+                        "training candidates")
     parser.add_argument("--json", type=Path, required=True)
     args = parser.parse_args()
     if not (args.realnews / "statements.jsonl").is_file():
@@ -305,10 +308,29 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="stance-realnews-") as tmp:
             tests["extracted"], report["extraction_missed"] = extracted_rows(args.realnews, "dev", dev_rows, Path(tmp))
     report["tests"] = {k: len(v) for k, v in tests.items()}
+    if args.model:
+        return score_saved(args.model, tests, labels, report, args.json)
     for name in names:
         report["candidates"].update(run_candidate(name, base_rows, train_rows, tests, labels, seeds,
                                                   lambda m: print(m, file=sys.stderr, flush=True), args.keep_deltas))
         _write(args.json, report)  # after each candidate: a long run keeps what it measured
+    print(to_markdown(report))
+    return 0
+
+
+def score_saved(model: Path, tests: dict, labels, report: dict, json_path: Path) -> int:
+    """Score a saved model on the test sets (as a candidate with one run): what ships, measured as it ships."""
+    from stance.classify import load_classifier
+
+    classifier = load_classifier(model)
+    predict = _predictor(classifier)
+    probe = predict(SPEAKER_PROBE)
+    run = {"speaker_probe": {r["speaker"]: [t, s] for r, t, s in zip(SPEAKER_PROBE, probe[0], probe[1])},
+           **{test: _score(predict, rows, labels) for test, rows in tests.items()}}
+    report.update(train_statements=None, model=str(model), model_id=classifier.model_id, candidates={
+        classifier.model_id: {"runs": {"saved": run}, "median": {t: {task: run[t][task]["macro_f1"] for task in ("target", "stance")}
+                                                                  for t in tests}, "median_ece": run["gold"].get("ece")}})
+    _write(json_path, report)
     print(to_markdown(report))
     return 0
 

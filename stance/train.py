@@ -232,6 +232,16 @@ def _delta_source(config, base_meta: dict) -> Optional[Path]:
     return path
 
 
+def _packaged(path: Path) -> Optional[str]:
+    """`path` relative to the data shipped inside the stance package, or None when it lies elsewhere."""
+    from stance.home import RESOURCES
+
+    try:
+        return Path(path).resolve().relative_to(RESOURCES.resolve()).as_posix()
+    except ValueError:
+        return None
+
+
 def _counts(rows: Sequence[dict], key: str) -> dict:
     counts: dict[str, int] = {}
     for row in rows:
@@ -255,12 +265,15 @@ def save_model(classifier, output: Path, rows, paths, base_meta: dict, metrics: 
     output.mkdir(parents=True, exist_ok=True)
     delta = _delta_source(config, base_meta)
     for name in (JSON_FILE, ARRAYS_FILE, HEADS_FILE, "model.safetensors", DELTA_FILE):  # nothing stale from before
-        if not (name == DELTA_FILE and delta is not None and delta.resolve() == (output / name).resolve()):
-            (output / name).unlink(missing_ok=True)
-    if delta is not None and delta.resolve() != (output / DELTA_FILE).resolve():
-        import shutil
+        (output / name).unlink(missing_ok=True)
+    if delta is not None:
+        packaged = _packaged(delta)
+        if packaged:  # shipped with stance: the model names it (digest checked at load) rather than copying it
+            base_meta = {**base_meta, "delta": {**base_meta["delta"], "packaged": packaged}}
+        else:  # the model directory holds the encoder layers its heads read
+            import shutil
 
-        shutil.copyfile(delta, output / DELTA_FILE)  # the model directory holds the encoder layers its heads read
+            shutil.copyfile(delta, output / DELTA_FILE)
     heads_only = config.method == "embed" and base_meta.get("verified")
     if heads_only:  # the encoder is the base package's, checked by digest at load: keep only what was fitted
         weights = sha256_file(save_heads(model, output))

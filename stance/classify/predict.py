@@ -224,12 +224,18 @@ def _load_weights(model_dir: Path, meta: dict, config, labels: LabelSet):
     from stance.classify.delta import DELTA_FILE
 
     saved_delta = (meta.get("base_model") or {}).get("delta")
-    if saved_delta and not (model_dir / DELTA_FILE).is_file():
-        raise StanceError(f"{model_dir}: its heads read an encoder with tuned layers, but {DELTA_FILE} is missing; "
-                          "expected the delta written by `stance train`")
-    model, tokenizer, base = frozen_encoder(config, labels, delta=model_dir / DELTA_FILE if saved_delta else None)
+    delta_path = None
+    if saved_delta:
+        from stance.home import RESOURCES
+
+        # the model's own copy, or the one shipped inside the package that the model names
+        delta_path = model_dir / DELTA_FILE if not saved_delta.get("packaged") else RESOURCES / saved_delta["packaged"]
+        if not delta_path.is_file():
+            raise StanceError(f"{model_dir}: its heads read an encoder with tuned layers, but {delta_path} is missing; "
+                              "expected the delta written by `stance train` (or shipped with stance)")
+    model, tokenizer, base = frozen_encoder(config, labels, delta=delta_path)
     if saved_delta and base["delta"]["sha256"] != saved_delta.get("sha256"):
-        raise StanceError(f"{model_dir / DELTA_FILE}: sha256 {base['delta']['sha256'][:12]}… is not the "
+        raise StanceError(f"{delta_path}: sha256 {base['delta']['sha256'][:12]}… is not the "
                           f"{str(saved_delta.get('sha256'))[:12]}… its heads were fitted on; expected the model's own delta")
     expected = (meta.get("base_model") or {}).get("sha256", {}).get("model.safetensors")
     found = base.get("sha256", {}).get("model.safetensors")
