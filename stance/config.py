@@ -280,6 +280,9 @@ class TrainConfig:
     # the TF-IDF partner: 0 = a vocabulary of words (and pairs); N > 0 = words (and pairs) hashed into N buckets,
     # so nothing of the text is kept, only bucket weights (and, in feature sets, bucket counts)
     tfidf_buckets: int = 0
+    # method embed: statements added with --add-data/--db are also kept as a nearest-neighbour memory; a statement
+    # whose embedding has at least this cosine similarity with a reviewed one takes its labels (0 = off)
+    memory_similarity: float = 0.0
 
     def __post_init__(self) -> None:
         if self.method not in ("finetune", "embed", "setfit", "tfidf"):
@@ -309,6 +312,9 @@ class TrainConfig:
         if isinstance(self.speaker_dropout, bool) or not isinstance(self.speaker_dropout, (int, float)) \
                 or not 0 <= self.speaker_dropout <= 1:
             raise StanceError(f"config: speaker_dropout must be a number in [0, 1], found {self.speaker_dropout!r}")
+        if isinstance(self.memory_similarity, bool) or not isinstance(self.memory_similarity, (int, float)) \
+                or not 0 <= self.memory_similarity < 1:
+            raise StanceError(f"config: memory_similarity must be a number in [0, 1), found {self.memory_similarity!r}")
         prior = self.stance_prior
         if not isinstance(prior, dict) or any(isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v < 1
                                               for v in prior.values()) or sum(prior.values()) >= 1:

@@ -183,6 +183,12 @@ def train(config: TrainConfig, output: Path, data: Optional[Sequence[Path]] = No
     check_trainable(rows + [r for _, fs in stored for r in fs.rows()], labels, config.labels)
     fitted = fit_classifier(rows, config, labels, stored, progress=progress)
     classifier, every = fitted.classifier, fitted.rows
+    if added and config.memory_similarity and config.method == "embed":
+        from stance.classify.embedhead import embeddings
+        from stance.classify.memory import build_memory
+
+        classifier.memory = build_memory(embeddings(classifier.model, classifier.tokenizer, added, config), added,
+                                         classifier.targets, classifier.stances, config.memory_similarity)
     train_preds = classifier.predict(rows) if rows else []
     correct_t = sum(p.target == r["target"] for p, r in zip(train_preds, rows))
     correct_s = sum(p.stance == r["stance"] for p, r in zip(train_preds, rows))
@@ -199,6 +205,8 @@ def train(config: TrainConfig, output: Path, data: Optional[Sequence[Path]] = No
              "trained_on": {"device": info["device"], "dtype": info["dtype"]}, "human_labels": len(added),
              "human_weight": config.human_weight if added else 0,
              "added_from": [str(p) for p in add_data or []] + ([str(add_db)] if add_db else []),
+             "memory": ({"statements": len(classifier.memory), "similarity": classifier.memory.similarity}
+                        if classifier.memory is not None else None),
              "features": [{"file": p.name, "statements": len(fs), **{k: v for k, v in fs.about.items() if k != "settings"}}
                           for p, fs in stored]}
     return save_model(classifier, output, rows, paths, info["base_model"], metrics, extra=extra)
@@ -255,6 +263,7 @@ def save_model(classifier, output: Path, rows, paths, base_meta: dict, metrics: 
     from stance.classify.delta import DELTA_FILE
     from stance.classify.digests import sha256_file
     from stance.classify.embedhead import HEADS_FILE, save_heads
+    from stance.classify.memory import MEMORY_FILE
     from stance.classify.lexical import ARRAYS_FILE, JSON_FILE
 
     model, tokenizer, config, labels, lexical = (classifier.model, classifier.tokenizer, classifier.config,
@@ -264,7 +273,7 @@ def save_model(classifier, output: Path, rows, paths, base_meta: dict, metrics: 
         raise StanceError(f"{output}: exists and is not a directory; expected a model output directory")
     output.mkdir(parents=True, exist_ok=True)
     delta = _delta_source(config, base_meta)
-    for name in (JSON_FILE, ARRAYS_FILE, HEADS_FILE, "model.safetensors", DELTA_FILE):  # nothing stale from before
+    for name in (JSON_FILE, ARRAYS_FILE, HEADS_FILE, "model.safetensors", DELTA_FILE, MEMORY_FILE):  # nothing stale
         (output / name).unlink(missing_ok=True)
     if delta is not None:
         packaged = _packaged(delta)
@@ -283,6 +292,8 @@ def save_model(classifier, output: Path, rows, paths, base_meta: dict, metrics: 
         weights = sha256_file(output / "model.safetensors")
     if lexical is not None:
         lexical.save(output)
+    if getattr(classifier, "memory", None) is not None:
+        classifier.memory.save(output)
     meta = {
         "format": FORMAT,
         "model_id": f"{output.name}@{weights[:12]}",

@@ -163,3 +163,33 @@ def test_real_rows_weigh_more_in_the_fine_tune_loss():
     weighted = model(input_ids=ids, attention_mask=mask, sample_weight=torch.tensor([1.0, 3.0]), **labels)
     assert torch.isclose(out.loss, (each[0] + each[1]) / 2, atol=1e-5)
     assert torch.isclose(weighted.loss, (each[0] + 3 * each[1]) / 4, atol=1e-5)
+
+
+def test_reviewed_statements_act_at_once_as_a_memory(tmp_path):
+    """With memory_similarity, a reviewed statement's labels win for it and what reads the same; nothing else moves."""
+    from stance.classify import load_classifier
+    from stance.classify.memory import MEMORY_FILE
+
+    rows = toy_rows()
+    data = write_jsonl(tmp_path / "toy.jsonl", rows)
+    config = tiny_config(tmp_path, base_model="default", method="embed", encoder_layers=1, head_c=1.0,
+                         memory_similarity=0.97)
+    reviewed = {"speaker": "Ana Analyst", "text": "The harbour on Greenland is an outrage.", "target": "Greenland",
+                "stance": "doubt", "article": "r1"}
+    added = write_jsonl(tmp_path / "reviewed.jsonl", [reviewed])
+    result = runner.invoke(app, ["train", "--config", str(config), "--data", str(data), "--add-data", str(added),
+                                 "--output", str(tmp_path / "m")])
+    assert result.exit_code == 0, result.output
+    meta = json.loads((tmp_path / "m" / "stance_model.json").read_text())
+    assert meta["memory"] == {"statements": 1, "similarity": 0.97}
+    assert b"harbour" not in (tmp_path / "m" / MEMORY_FILE).read_bytes()  # embeddings and label numbers only
+    clf = load_classifier(tmp_path / "m")
+    same, other = clf.predict([{**reviewed, "article": "r2"}, rows[0]])
+    assert (same.target, same.stance) == ("Greenland", "doubt") and same.target_probs["Greenland"] > 0.9
+    plain = runner.invoke(app, ["train", "--config", str(tiny_config(tmp_path, base_model="default", method="embed",
+                                                                      encoder_layers=1, head_c=1.0)),
+                                "--data", str(data), "--add-data", str(added), "--output", str(tmp_path / "p")])
+    assert plain.exit_code == 0, plain.output and not (tmp_path / "p" / MEMORY_FILE).exists()
+    without = load_classifier(tmp_path / "p").predict([rows[0]])[0]
+    assert (other.target, other.stance) == (without.target, without.stance)
+    assert abs(other.target_probs[other.target] - without.target_probs[without.target]) < 1e-3
