@@ -45,17 +45,38 @@ DEFAULT = ROOT / "configs" / "default.yaml"
 MPNET = ROOT / "configs" / "mpnet.yaml"
 # name -> (config file, overrides, trained per seed?). The default config's own data and settings, changed only
 # where the name says; realnews train is always added (after the config's data).
+BASELINE = {"method": "finetune", "features": [], "encoder_delta": "", "tfidf_ngrams": 2, "tfidf_buckets": 0,
+            "encoder_layers": 3, "encoder_context": True, "real_weight": 1.0, "calibrate": False, "train_layers": 0}
+HASHED = {"tfidf_ngrams": 2, "tfidf_buckets": 65536}
+
+
+def tuned(layers: int, train_layers: int, real_weight: float, dropout: float = 0.0) -> dict:
+    """A fine-tune of the top `train_layers` of `layers` encoder layers, then frozen and read by refitted LR heads
+    with a hashed TF-IDF partner: what ships as a delta (see stance.classify.delta)."""
+    return {"method": "finetune", "features": [], "encoder_delta": "", "encoder_layers": layers, "encoder_context": True,
+            "train_layers": train_layers, "real_weight": real_weight, "speaker_dropout": dropout, "calibrate": True,
+            **HASHED}
+
+
 CANDIDATES = {
-    # the default before this change (3-layer MiniLM fine-tune + TF-IDF on words and pairs), realnews added at weight 1
-    "baseline-finetune": (DEFAULT, {"method": "finetune", "features": [], "tfidf_ngrams": 2, "encoder_layers": 3,
-                                    "encoder_context": True, "real_weight": 1.0, "calibrate": False}, True),
+    # the default before round 1 (3-layer MiniLM fine-tune + TF-IDF on words and pairs), realnews added at weight 1
+    "baseline-finetune": (DEFAULT, BASELINE, True),
     "minilm-frozen-w1": (DEFAULT, {"method": "embed", "features": [], "real_weight": 1.0}, False),
     "minilm-frozen": (DEFAULT, {"method": "embed", "features": []}, False),
+    "minilm-frozen-hashed": (DEFAULT, {"method": "embed", "features": [], **HASHED}, False),
     "minilm-frozen-bigrams": (DEFAULT, {"method": "embed", "features": [], "tfidf_ngrams": 2}, False),
     "minilm-frozen-no-tfidf": (DEFAULT, {"method": "embed", "features": [], "tfidf_weight": 0.0}, False),
     "mpnet-frozen": (MPNET, {"method": "embed", "features": [], "tfidf_ngrams": 1}, False),
     "minilm-setfit": (DEFAULT, {"method": "setfit", "features": [], "encoder_layers": 0}, True),
+    # tuned-L{layers}T{trained layers}-w{real weight}[-sd{speaker dropout %}]
+    "tuned-L3T1-w3": (DEFAULT, tuned(3, 1, 3.0), True),
+    "tuned-L3T1-w1": (DEFAULT, tuned(3, 1, 1.0), True),
+    "tuned-L3T1-w3-sd30": (DEFAULT, tuned(3, 1, 3.0, 0.3), True),
+    "tuned-L3T2-w3": (DEFAULT, tuned(3, 2, 3.0), True),
+    "tuned-L6T1-w3": (DEFAULT, tuned(6, 1, 3.0), True),
+    "tuned-L6T2-w3": (DEFAULT, tuned(6, 2, 3.0), True),
 }
+TUNED_SUFFIX = "+ft-heads"  # a tuned candidate's fine-tune scored with its own heads (and a vocabulary TF-IDF)
 
 
 def paragraph_rows(realnews: Path, split: str) -> list[dict]:
@@ -101,42 +122,71 @@ def extracted_rows(realnews: Path, split: str, gold: list[dict], work: Path) -> 
 
 
 def run_candidate(name: str, base_rows: list[dict], train_rows: list[dict], tests: dict, labels, seeds: list[int],
-                  log) -> dict:
-    """Train `name` per seed (once when deterministic) and score it on each test set."""
+                  log, keep: Path | None = None) -> dict:
+    """Train `name` per seed (once when deterministic) and score it on each test set.
+
+    A tuned candidate (fine-tune with train_layers, then method embed on its delta) also reports the fine-tune
+    itself under `name + TUNED_SUFFIX`; returns {candidate name: result}."""
     config_path, overrides, per_seed = CANDIDATES[name]
     config = load_train_config(config_path)
-    runs = {}
+    runs: dict = {}
     for seed in (seeds if per_seed else seeds[:1]):
         settings = replace(config, **overrides, seed=seed)
         settings.source = config.source
         log(f"{name} seed {seed}: training on {len(base_rows)} + {len(train_rows)} statements")
         started = time.perf_counter()
-        predict = _fit(settings, labels, base_rows + train_rows)
+        keep_delta = keep / f"{name}-s{seed}.delta.safetensors" if keep else None
+        variants = _fit(settings, labels, base_rows + train_rows, tuned_to=keep_delta if settings.train_layers else None)
         seconds = time.perf_counter() - started
-        probe = predict(SPEAKER_PROBE)
-        runs[str(seed)] = {"train_seconds": round(seconds, 1),
-                           "speaker_probe": {r["speaker"]: [t, s] for r, t, s in zip(SPEAKER_PROBE, probe[0], probe[1])},
-                           **{test: _score(predict, rows, labels) for test, rows in tests.items()}}
-        log(f"{name} seed {seed}: " + "; ".join(f"{t} {r[t]['target']['macro_f1']:.3f} / {r[t]['stance']['macro_f1']:.3f}"
-                                              for r in [runs[str(seed)]] for t in tests))
-    return {"config": str(config_path.relative_to(ROOT)), "overrides": overrides, "runs": runs,
-            "median": {test: {task: round(statistics.median(r[test][task]["macro_f1"] for r in runs.values()), 4)
-                              for task in ("target", "stance")} for test in tests}}
+        for variant, predict in variants.items():
+            label = name if variant == "main" else name + TUNED_SUFFIX
+            probe = predict(SPEAKER_PROBE)
+            runs.setdefault(label, {})[str(seed)] = {
+                "train_seconds": round(seconds, 1),
+                "speaker_probe": {r["speaker"]: [t, s] for r, t, s in zip(SPEAKER_PROBE, probe[0], probe[1])},
+                **{test: _score(predict, rows, labels) for test, rows in tests.items()}}
+            got = runs[label][str(seed)]
+            log(f"{label} seed {seed}: " + "; ".join(f"{t} {got[t]['target']['macro_f1']:.3f} / {got[t]['stance']['macro_f1']:.3f}"
+                                                   for t in tests) + f"; probe {got['speaker_probe']}")
+    return {label: {"config": str(config_path.relative_to(ROOT)), "overrides": overrides, "runs": by_seed,
+                    "median": {test: {task: round(statistics.median(r[test][task]["macro_f1"] for r in by_seed.values()), 4)
+                                      for task in ("target", "stance")} for test in tests},
+                    "median_ece": {task: round(statistics.median(r["gold"]["ece"][task] for r in by_seed.values()), 4)
+                                   for task in ("target", "stance")} if all("ece" in r["gold"] for r in by_seed.values()) else None}
+            for label, by_seed in runs.items()}
 
 
-def _fit(config, labels, rows):
-    """A predict(rows) -> (targets, stances, target probs, stance probs, statements/s) for the fitted method."""
+def _fit(config, labels, rows, tuned_to: Path | None = None) -> dict:
+    """{variant: predict(rows) -> (targets, stances, target probs, stance probs, statements/s)} for the fitted method.
+
+    With train_layers (a tuned candidate): "main" is the frozen tuned encoder (its delta written to `tuned_to`, or a
+    temporary file) with refitted heads; "ft" the fine-tune as trained."""
     if config.method == "setfit":
         from stance.evaluate.classifier import predict_setfit
 
         def predict(test):
             t, s = predict_setfit(rows, test, config, labels)["setfit"]
             return t, s, None, None, None  # SetFit trains inside its predictor: no prediction-only rate
-        return predict
+        return {"main": predict}
     from stance.train import fit_classifier
 
-    classifier = fit_classifier(rows, config, labels).classifier
+    if not config.train_layers:
+        return {"main": _predictor(fit_classifier(rows, config, labels).classifier)}
+    from stance.classify.delta import save_delta
 
+    fine = fit_classifier(rows, replace(config, calibrate=False, tfidf_buckets=0), labels)
+    holder = tempfile.TemporaryDirectory(prefix="stance-delta-")
+    path = tuned_to or Path(holder.name) / "tuned.delta.safetensors"
+    save_delta(fine.classifier.model, path, fine.info["base_model"]["sha256"]["model.safetensors"],
+               {"trained_on": f"{len(rows)} statements (config data + realnews train)", "seed": config.seed})
+    frozen = replace(config, method="embed", encoder_delta=str(path), train_layers=0, speaker_dropout=config.speaker_dropout)
+    frozen.source = config.source
+    main = fit_classifier(rows, frozen, labels).classifier
+    holder.cleanup()  # the delta is in the encoder now
+    return {"main": _predictor(main), "ft": _predictor(fine.classifier)}
+
+
+def _predictor(classifier):
     def predict(test):
         classifier.predict(test)  # warm-up: the timed pass below is the marginal rate
         started = time.perf_counter()
@@ -205,21 +255,26 @@ def _score_module(realnews: Path):
 
 
 def to_markdown(report: dict) -> str:
-    lines = ["# Candidates on realnews dev", "", f"Trained on the config's data + realnews train ({report['train_statements']} "
-             f"statements); dev: {report['tests']['gold']} gold statements with their paragraph; extracted: "
+    trained = (f"Trained on the config's data + realnews train ({report['train_statements']} statements)"
+               if report.get("train_statements") else f"The saved model {report.get('model')}")
+    lines = ["# Candidates on realnews dev", "", f"{trained}; dev: {report['tests']['gold']} gold statements with their paragraph; extracted: "
              f"{report['tests'].get('extracted', 0)} gold statements found by `stance extract` "
              f"({report.get('extraction_missed', 0)} missed). Median over seeds {report['seeds']} for trained methods.", "",
-             "| candidate | gold target | gold stance | 90% interval (excerpt bootstrap) | ECE target / stance | extracted target / stance | statements/s | runs |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| candidate | gold target | gold stance | per seed (target / stance) | 90% interval, first seed (excerpt bootstrap) | ECE target / stance | extracted target / stance | probe Trump / Rutte | statements/s | runs |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for name, result in report["candidates"].items():
         first = next(iter(result["runs"].values()))
         gold = first["gold"]
-        ece = gold.get("ece")
+        ece = result.get("median_ece") or gold.get("ece")
         ext = result["median"].get("extracted")
+        per_seed = ", ".join(f"{r['gold']['target']['macro_f1']:.3f} / {r['gold']['stance']['macro_f1']:.3f}"
+                             for r in result["runs"].values())
+        probe = first.get("speaker_probe") or {}
         lines.append(f"| {name} | {result['median']['gold']['target']:.3f} | {result['median']['gold']['stance']:.3f} | "
-                     f"{gold['bootstrap_90']['target']} / {gold['bootstrap_90']['stance']} | "
+                     f"{per_seed} | {gold['bootstrap_90']['target']} / {gold['bootstrap_90']['stance']} | "
                      f"{(str(ece['target']) + ' / ' + str(ece['stance'])) if ece else '–'} | "
                      f"{(format(ext['target'], '.3f') + ' / ' + format(ext['stance'], '.3f')) if ext else '–'} | "
+                     f"{' / '.join(v[1] for v in probe.values()) or '–'} | "
                      f"{gold['statements_per_s'] or '–'} | {len(result['runs'])} |")
     return "\n".join(lines) + "\n"
 
@@ -230,6 +285,9 @@ def main() -> int:
     parser.add_argument("--candidates", default=",".join(CANDIDATES), help="comma-separated names: " + ", ".join(CANDIDATES))
     parser.add_argument("--seeds", default="13,14,15", help="training seeds for trained methods")
     parser.add_argument("--no-extracted", action="store_true", help="score only the gold statements")
+    parser.add_argument("--keep-deltas", type=Path, help="keep each tuned candidate's encoder delta in this folder")
+    parser.add_argument("--model", type=Path, help="score this saved model (e.g. the shipped one) instead of "
+                        "training candidates")
     parser.add_argument("--json", type=Path, required=True)
     args = parser.parse_args()
     if not (args.realnews / "statements.jsonl").is_file():
@@ -250,10 +308,29 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="stance-realnews-") as tmp:
             tests["extracted"], report["extraction_missed"] = extracted_rows(args.realnews, "dev", dev_rows, Path(tmp))
     report["tests"] = {k: len(v) for k, v in tests.items()}
+    if args.model:
+        return score_saved(args.model, tests, labels, report, args.json)
     for name in names:
-        report["candidates"][name] = run_candidate(name, base_rows, train_rows, tests, labels, seeds,
-                                                   lambda m: print(m, file=sys.stderr, flush=True))
+        report["candidates"].update(run_candidate(name, base_rows, train_rows, tests, labels, seeds,
+                                                  lambda m: print(m, file=sys.stderr, flush=True), args.keep_deltas))
         _write(args.json, report)  # after each candidate: a long run keeps what it measured
+    print(to_markdown(report))
+    return 0
+
+
+def score_saved(model: Path, tests: dict, labels, report: dict, json_path: Path) -> int:
+    """Score a saved model on the test sets (as a candidate with one run): what ships, measured as it ships."""
+    from stance.classify import load_classifier
+
+    classifier = load_classifier(model)
+    predict = _predictor(classifier)
+    probe = predict(SPEAKER_PROBE)
+    run = {"speaker_probe": {r["speaker"]: [t, s] for r, t, s in zip(SPEAKER_PROBE, probe[0], probe[1])},
+           **{test: _score(predict, rows, labels) for test, rows in tests.items()}}
+    report.update(train_statements=None, model=str(model), model_id=classifier.model_id, candidates={
+        classifier.model_id: {"runs": {"saved": run}, "median": {t: {task: run[t][task]["macro_f1"] for task in ("target", "stance")}
+                                                                  for t in tests}, "median_ece": run["gold"].get("ece")}})
+    _write(json_path, report)
     print(to_markdown(report))
     return 0
 

@@ -109,6 +109,9 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=25, help="queue length, as in the bar")
     parser.add_argument("--human-weight", type=int, action="append",
                         help="human_weight values to try (repeat); default: the config's")
+    parser.add_argument("--memory-similarity", type=float, action="append", default=[],
+                        help="also try the reviewed rows as a nearest-neighbour memory at this similarity (repeat; "
+                        "at human_weight 1); see stance.classify.memory")
     parser.add_argument("--work", type=Path, help="keep the models here (default: a temporary folder); a baseline "
                         "already there is reused, so other weights can be tried against the same baseline")
     parser.add_argument("--realnews", type=Path, help="measure on the realnews dev split cut in halves by excerpt "
@@ -124,6 +127,7 @@ def main() -> int:
         data = [config.resolve(p) for p in config.data if config.resolve(p).resolve() != gold_path]
         gold = read_jsonl(gold_path)
     weights = args.human_weight or [config.human_weight]
+    variants = [(str(w), w, 0.0) for w in weights] + [(f"1+memory{m}", 1, m) for m in args.memory_similarity]
     started = time.time()
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = args.work or Path(tmp_name)
@@ -154,12 +158,13 @@ def main() -> int:
                    "queued": len(queue), "queued_matching_a_label": matched, "heldout_labels": len(read_jsonl(heldout)),
                    "baseline": {"target_macro_f1": base["target"]["macro_f1"], "stance_macro_f1": base["stance"]["macro_f1"]},
                    "with_review": {}}
-            for weight in weights:
-                model_dir = work / f"reviewed-w{weight}"
-                train(dataclasses.replace(config, human_weight=weight), model_dir, data=data, progress=False,
-                      add_data=[reviewed])
+            for name, weight, memory in variants:
+                model_dir = work / f"reviewed-w{name}"
+                settings = dataclasses.replace(config, human_weight=weight, memory_similarity=memory)
+                settings.source = config.source
+                train(settings, model_dir, data=data, progress=False, add_data=[reviewed])
                 after = evaluate_model(model_dir, heldout)["results"]["model"]
-                row["with_review"][str(weight)] = {
+                row["with_review"][name] = {
                     "target_macro_f1": after["target"]["macro_f1"], "stance_macro_f1": after["stance"]["macro_f1"],
                     "target_gain": round(after["target"]["macro_f1"] - base["target"]["macro_f1"], 4),
                     "stance_gain": round(after["stance"]["macro_f1"] - base["stance"]["macro_f1"], 4)}
@@ -167,7 +172,7 @@ def main() -> int:
             print(json.dumps(row), flush=True)
     mean = {w: {"stance_gain": round(statistics.mean(f["with_review"][w]["stance_gain"] for f in folds), 4),
                 "target_gain": round(statistics.mean(f["with_review"][w]["target_gain"] for f in folds), 4)}
-            for w in map(str, weights)}
+            for w, _, _ in variants}
     report = {"command": " ".join(["scripts/review_loop_eval.py"] + sys.argv[1:]), "config": str(args.config),
               "baseline_data": [str(p.relative_to(ROOT)) if p.is_relative_to(ROOT) else str(p) for p in data],
               "queue_n": args.n, "split": split, "folds": folds, "mean_gain_by_human_weight": mean,

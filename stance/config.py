@@ -197,6 +197,7 @@ def load_labels(path: Path = DEFAULT_LABELS) -> LabelSet:
 
 _KINDS = {"str": "a string", "int": "a whole number", "float": "a number", "bool": "true or false",
           "list[str]": "a list of file paths"}
+_MAY_BE_EMPTY = ("encoder_delta",)  # an empty string means "none"
 _NON_NEGATIVE = ("weight_decay", "warmup_ratio", "seed", "threads")
 
 
@@ -212,7 +213,7 @@ def _check_field_types(config) -> None:
         elif kind == "float":
             ok = isinstance(value, (int, float)) and not isinstance(value, bool)
         elif kind == "str":
-            ok = isinstance(value, str) and bool(value.strip())
+            ok = isinstance(value, str) and (bool(value.strip()) or f.name in _MAY_BE_EMPTY)
         elif kind == "list[str]":
             ok = isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
         else:
@@ -262,10 +263,24 @@ class TrainConfig:
     device: str = "auto"  # auto (CUDA, then Apple MPS, then CPU) | cpu | cuda | mps; --device overrides it
     calibrate: bool = True  # method embed: fit a temperature per task on out-of-fold predictions, saved with the model
     tfidf_ngrams: int = 2  # the TF-IDF partner reads words (1) or words and word pairs (2); stored word counts need 1
-    real_weight: float = 1.0  # method embed: weight of each statement from real news (not composed) in the heads' fit
+    real_weight: float = 1.0  # weight of each statement from real news (not composed) in the heads' fit or the fine-tune's loss
     # method embed: labelled statements kept as features without their text (stance.classify.features), added to
     # the data; paths resolve like `data`. The shipped config names the real-news features shipped with stance.
     features: list[str] = field(default_factory=list)
+    # method finetune: train only the top N encoder layers (0 = all); what is learned then ships as those layers
+    train_layers: int = 0
+    # method embed: tuned encoder layers (a `.delta.safetensors` file written by stance.classify.delta) put over
+    # the base encoder's before reading statements; resolves like `data`. Empty: the base encoder as it is.
+    encoder_delta: str = ""
+    # training only: the share of text rows whose speaker is replaced by another training speaker or removed,
+    # so that the words, not the speaker's name, decide the stance
+    speaker_dropout: float = 0.0
+    # the TF-IDF partner: 0 = a vocabulary of words (and pairs); N > 0 = words (and pairs) hashed into N buckets,
+    # so nothing of the text is kept, only bucket weights (and, in feature sets, bucket counts)
+    tfidf_buckets: int = 0
+    # method embed: statements added with --add-data/--db are also kept as a nearest-neighbour memory; a statement
+    # whose embedding has at least this cosine similarity with a reviewed one takes its labels (0 = off)
+    memory_similarity: float = 0.0
 
     def __post_init__(self) -> None:
         if self.method not in ("finetune", "embed", "setfit", "tfidf"):
@@ -276,7 +291,7 @@ class TrainConfig:
             raise StanceError(f"config: class_weight must be 'none' or 'balanced', found {self.class_weight!r}")
         if isinstance(self.head_c, bool) or not isinstance(self.head_c, (int, float)) or self.head_c <= 0:
             raise StanceError(f"config: head_c must be a positive number, found {self.head_c!r}")
-        for name in ("context_words", "encoder_layers"):
+        for name in ("context_words", "encoder_layers", "train_layers", "tfidf_buckets"):
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 0:
                 raise StanceError(f"config: {name} must be a whole number >= 0, found {getattr(self, name)!r}")
         for name in ("epochs", "batch_size", "max_length", "human_weight"):
@@ -292,11 +307,20 @@ class TrainConfig:
             raise StanceError(f"config: tfidf_ngrams must be 1 (words) or 2 (words and word pairs), found {self.tfidf_ngrams!r}")
         if isinstance(self.real_weight, bool) or not isinstance(self.real_weight, (int, float)) or self.real_weight <= 0:
             raise StanceError(f"config: real_weight must be a positive number, found {self.real_weight!r}")
+        if isinstance(self.speaker_dropout, bool) or not isinstance(self.speaker_dropout, (int, float)) \
+                or not 0 <= self.speaker_dropout <= 1:
+            raise StanceError(f"config: speaker_dropout must be a number in [0, 1], found {self.speaker_dropout!r}")
+        if isinstance(self.memory_similarity, bool) or not isinstance(self.memory_similarity, (int, float)) \
+                or not 0 <= self.memory_similarity < 1:
+            raise StanceError(f"config: memory_similarity must be a number in [0, 1), found {self.memory_similarity!r}")
         prior = self.stance_prior
         if not isinstance(prior, dict) or any(isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v < 1
                                               for v in prior.values()) or sum(prior.values()) >= 1:
             raise StanceError(f"config: stance_prior must map stance labels to shares in (0, 1) summing to less than 1, found {prior!r}")
         _check_field_types(self)
+        if self.encoder_delta and self.method != "embed":
+            raise StanceError(f"config: encoder_delta (tuned encoder layers read frozen) needs method embed, "
+                              f"found method {self.method!r}")
         if self.features and self.method != "embed":
             raise StanceError(f"config: features (statements kept as frozen-encoder features) need method embed, "
                               f"found method {self.method!r}")

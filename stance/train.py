@@ -63,6 +63,9 @@ def fit_classifier(rows: Sequence[dict], config: TrainConfig, labels: LabelSet, 
     """
     from stance.classify import Classifier
     from stance.classify.calibration import prior_factors
+    from stance.classify.traindata import with_speaker_dropout
+
+    rows = with_speaker_dropout(list(rows), config.speaker_dropout, config.seed)
 
     if config.method not in SAVED_METHODS:
         raise StanceError(f"config: method {config.method!r} can be compared with `stance evaluate classifier`, "
@@ -103,7 +106,8 @@ def _fit_frozen(rows, config, labels, stored):
 
         x_stored = np.vstack([fs.x for fs in sets])
     model, tokenizer, info, x, every = fit_embed(rows, config, labels, (x_stored, label_rows) if sets else None)
-    digest = info["base_model"]["sha256"].get("model.safetensors") if info["base_model"].get("verified") else None
+    base = info["base_model"]
+    digest = base.get("encoder_sha256", base["sha256"].get("model.safetensors")) if base.get("verified") else None
     for path, fs in stored:
         check_features(fs, config, labels, digest, str(path))
     counts = merge_counts(sets) if sets else None
@@ -179,6 +183,12 @@ def train(config: TrainConfig, output: Path, data: Optional[Sequence[Path]] = No
     check_trainable(rows + [r for _, fs in stored for r in fs.rows()], labels, config.labels)
     fitted = fit_classifier(rows, config, labels, stored, progress=progress)
     classifier, every = fitted.classifier, fitted.rows
+    if added and config.memory_similarity and config.method == "embed":
+        from stance.classify.embedhead import embeddings
+        from stance.classify.memory import build_memory
+
+        classifier.memory = build_memory(embeddings(classifier.model, classifier.tokenizer, added, config), added,
+                                         classifier.targets, classifier.stances, config.memory_similarity)
     train_preds = classifier.predict(rows) if rows else []
     correct_t = sum(p.target == r["target"] for p, r in zip(train_preds, rows))
     correct_s = sum(p.stance == r["stance"] for p, r in zip(train_preds, rows))
@@ -195,6 +205,8 @@ def train(config: TrainConfig, output: Path, data: Optional[Sequence[Path]] = No
              "trained_on": {"device": info["device"], "dtype": info["dtype"]}, "human_labels": len(added),
              "human_weight": config.human_weight if added else 0,
              "added_from": [str(p) for p in add_data or []] + ([str(add_db)] if add_db else []),
+             "memory": ({"statements": len(classifier.memory), "similarity": classifier.memory.similarity}
+                        if classifier.memory is not None else None),
              "features": [{"file": p.name, "statements": len(fs), **{k: v for k, v in fs.about.items() if k != "settings"}}
                           for p, fs in stored]}
     return save_model(classifier, output, rows, paths, info["base_model"], metrics, extra=extra)
@@ -215,6 +227,29 @@ def int8_agreement(classifier, rows: Sequence[dict], fp32=None) -> float:
     return round(same / max(1, len(rows)), 4)
 
 
+def _delta_source(config, base_meta: dict) -> Optional[Path]:
+    """The delta file the model's encoder read (None: the base encoder as it is)."""
+    if not base_meta.get("delta"):
+        return None
+    path = config.resolve(config.encoder_delta)
+    from stance.classify.digests import sha256_file
+
+    if not path.is_file() or sha256_file(path) != base_meta["delta"]["sha256"]:
+        raise StanceError(f"{path}: the encoder delta changed while training; expected sha256 "
+                          f"{base_meta['delta']['sha256'][:12]}…")
+    return path
+
+
+def _packaged(path: Path) -> Optional[str]:
+    """`path` relative to the data shipped inside the stance package, or None when it lies elsewhere."""
+    from stance.home import RESOURCES
+
+    try:
+        return Path(path).resolve().relative_to(RESOURCES.resolve()).as_posix()
+    except ValueError:
+        return None
+
+
 def _counts(rows: Sequence[dict], key: str) -> dict:
     counts: dict[str, int] = {}
     for row in rows:
@@ -225,8 +260,10 @@ def _counts(rows: Sequence[dict], key: str) -> dict:
 def save_model(classifier, output: Path, rows, paths, base_meta: dict, metrics: dict, extra: Optional[dict] = None) -> dict:
     """Write weights (a frozen verified encoder: its heads only), tokenizer, the TF-IDF partner (if any),
     metadata and metrics into `output`."""
+    from stance.classify.delta import DELTA_FILE
     from stance.classify.digests import sha256_file
     from stance.classify.embedhead import HEADS_FILE, save_heads
+    from stance.classify.memory import MEMORY_FILE
     from stance.classify.lexical import ARRAYS_FILE, JSON_FILE
 
     model, tokenizer, config, labels, lexical = (classifier.model, classifier.tokenizer, classifier.config,
@@ -235,8 +272,17 @@ def save_model(classifier, output: Path, rows, paths, base_meta: dict, metrics: 
     if output.exists() and not output.is_dir():
         raise StanceError(f"{output}: exists and is not a directory; expected a model output directory")
     output.mkdir(parents=True, exist_ok=True)
-    for name in (JSON_FILE, ARRAYS_FILE, HEADS_FILE, "model.safetensors"):  # nothing stale from an earlier model
+    delta = _delta_source(config, base_meta)
+    for name in (JSON_FILE, ARRAYS_FILE, HEADS_FILE, "model.safetensors", DELTA_FILE, MEMORY_FILE):  # nothing stale
         (output / name).unlink(missing_ok=True)
+    if delta is not None:
+        packaged = _packaged(delta)
+        if packaged:  # shipped with stance: the model names it (digest checked at load) rather than copying it
+            base_meta = {**base_meta, "delta": {**base_meta["delta"], "packaged": packaged}}
+        else:  # the model directory holds the encoder layers its heads read
+            import shutil
+
+            shutil.copyfile(delta, output / DELTA_FILE)
     heads_only = config.method == "embed" and base_meta.get("verified")
     if heads_only:  # the encoder is the base package's, checked by digest at load: keep only what was fitted
         weights = sha256_file(save_heads(model, output))
@@ -246,6 +292,8 @@ def save_model(classifier, output: Path, rows, paths, base_meta: dict, metrics: 
         weights = sha256_file(output / "model.safetensors")
     if lexical is not None:
         lexical.save(output)
+    if getattr(classifier, "memory", None) is not None:
+        classifier.memory.save(output)
     meta = {
         "format": FORMAT,
         "model_id": f"{output.name}@{weights[:12]}",

@@ -135,6 +135,13 @@ def test_fresh_install_uses_the_shipped_model_without_training(tmp_path, monkeyp
     meta = json.loads((shipped / "stance_model.json").read_text())
     assert meta["weights"] == "heads.safetensors" and meta["features"][0]["statements"] == 1419
     assert sum(f.stat().st_size for f in shipped.iterdir()) < 2_000_000  # heads and TF-IDF only: the encoder is a package
+    delta = meta["base_model"]["delta"]  # the tuned layer ships once, beside the model, named by it and its digest
+    assert delta["packaged"] == "encoders/minilm-l3-tuned.delta.safetensors" and not (shipped / "encoder.delta.safetensors").exists()
+    from stance.classify.digests import sha256_file
+    from stance.home import RESOURCES
+
+    assert sha256_file(RESOURCES / delta["packaged"]) == delta["sha256"]
+    assert (RESOURCES / delta["packaged"]).stat().st_size < 4_000_000  # one MiniLM layer in float16
     monkeypatch.setenv("STANCE_HOME", str(tmp_path / "home"))
     monkeypatch.chdir(tmp_path)
 

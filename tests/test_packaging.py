@@ -92,9 +92,10 @@ def test_wheel_holds_real_files_equal_to_the_checkout(tmp_path):
             assert archive.read(member) == path.read_bytes(), member
         member = "stance/extract/speaker_model.json"  # the fitted speaker step ships with the code
         assert member in names and archive.read(member) == (ROOT / member).read_bytes()
-        # the shipped model and real-news features ship (derived data: heads, weights, features; no text)
+        # the shipped model, its tuned encoder layer and the real-news features ship (derived data; no text)
         for path in [*(ROOT / "stance" / "resources" / "models" / "default").iterdir(),
-                     *(ROOT / "stance" / "resources" / "features").iterdir()]:
+                     *(ROOT / "stance" / "resources" / "features").iterdir(),
+                     *(ROOT / "stance" / "resources" / "encoders").iterdir()]:
             member = path.relative_to(ROOT).as_posix()
             assert member in names and archive.read(member) == path.read_bytes(), member
     # code that reads a PolNeAR export from a path is fine; its data must never ship; no other model ships

@@ -149,9 +149,12 @@ def head_probabilities(x, heads: dict, task: str):
     return softmax(x @ weight.T + bias, axis=1)
 
 
-def frozen_encoder(config: TrainConfig, labels: LabelSet, device: str = "cpu"):
+def frozen_encoder(config: TrainConfig, labels: LabelSet, device: str = "cpu", delta: Optional[Path] = None):
     """The config's base encoder (first `encoder_layers` layers) in a two-head model, with its tokenizer and
-    base metadata: (model, tokenizer, base_meta). Its heads are untrained until install_heads/load_heads."""
+    base metadata: (model, tokenizer, base_meta). Its heads are untrained until install_heads/load_heads.
+
+    With a delta (`delta`, else the config's `encoder_delta`), its tuned layers are put over the base's and
+    base_meta["delta"] records them; the embedding cache and feature sets then key on both digests."""
     from transformers import AutoTokenizer, set_seed
 
     from stance.classify.basemodel import resolve_base_model
@@ -170,8 +173,16 @@ def frozen_encoder(config: TrainConfig, labels: LabelSet, device: str = "cpu"):
         model = build_from_base(str(base_dir), labels.target_names, labels.stance_names, config.encoder_layers)
     except ValueError as exc:
         raise StanceError(f"config: {exc}") from None
+    delta = Path(delta) if delta else (config.resolve(config.encoder_delta) if config.encoder_delta else None)
+    base_sha = base_meta["sha256"].get("model.safetensors")
+    if delta is not None:
+        from stance.classify.delta import apply_delta, combined_digest, read_about
+
+        delta_sha = apply_delta(model, delta, base_sha if base_meta.get("verified") else None)
+        base_meta["delta"] = {"file": delta.name, "sha256": delta_sha, **read_about(delta)}
+        base_meta["encoder_sha256"] = combined_digest(base_sha, delta_sha)
     if base_meta.get("verified"):  # checked weights: their embeddings may be kept on disk
-        model.config._stance_base_sha256 = base_meta["sha256"]["model.safetensors"]
+        model.config._stance_base_sha256 = base_meta.get("encoder_sha256", base_sha)
     chosen = choose_device(device)
     return place(model, chosen).eval(), tokenizer, {**base_meta, "device": chosen.name, "dtype": chosen.dtype}
 

@@ -22,7 +22,9 @@ from stance.errors import StanceError
 SUFFIX = ".features.safetensors"
 # the settings that change what an embedding or a word count means: features must match the config's
 INPUT_SETTINGS = ("base_model", "encoder_layers", "max_length", "use_speaker", "use_context", "encoder_context",
-                  "context_words")
+                  "context_words", "tfidf_buckets")
+# settings that feature sets written before they existed were computed with
+_EARLIER = {"tfidf_buckets": 0}
 
 
 @dataclass
@@ -81,7 +83,7 @@ def load_features(path: Path) -> FeatureSet:
     vocabulary = about.pop("vocabulary")
     target, stance = about.pop("target"), about.pop("stance")
     counts = sp.csr_matrix((arrays["counts.data"], arrays["counts.indices"], arrays["counts.indptr"]),
-                           shape=(len(target), len(vocabulary)))
+                           shape=(len(target), about.get("settings", {}).get("tfidf_buckets") or len(vocabulary)))
     return FeatureSet(arrays["x"].astype(np.float32), counts, vocabulary, target, stance,
                       arrays["group"].tolist(), about)
 
@@ -90,8 +92,10 @@ def check_features(features: FeatureSet, config: TrainConfig, labels: LabelSet, 
                    where: str) -> None:
     """Raise StanceError unless the feature set was computed the way `config` reads statements, with its labels."""
     settings = features.about.get("settings", {})
-    differ = [f"{k} {settings.get(k)!r} (config: {getattr(config, k)!r})" for k in INPUT_SETTINGS
-              if settings.get(k) != getattr(config, k)]
+    differ = [f"{k} {settings.get(k, _EARLIER.get(k))!r} (config: {getattr(config, k)!r})" for k in INPUT_SETTINGS
+              if settings.get(k, _EARLIER.get(k)) != getattr(config, k)]
+    if config.tfidf_buckets and settings.get("tfidf_ngrams") != config.tfidf_ngrams:
+        differ.append(f"tfidf_ngrams {settings.get('tfidf_ngrams')!r} (config: {config.tfidf_ngrams!r})")
     if encoder_sha256 and features.about.get("encoder_sha256") != encoder_sha256:
         differ.append("the base encoder's weights")
     if differ:
@@ -105,6 +109,8 @@ def merge_counts(sets: Sequence[FeatureSet]):
     """(sparse counts, vocabulary) of several feature sets on the union of their vocabularies, rows in order."""
     import scipy.sparse as sp
 
+    if sets and all(fs.about.get("settings", {}).get("tfidf_buckets") for fs in sets):
+        return sp.vstack([fs.counts for fs in sets]).tocsr(), []  # hashed: one fixed column space, no vocabulary
     vocabulary: list = []
     index: dict = {}
     blocks = []
@@ -123,19 +129,26 @@ def merge_counts(sets: Sequence[FeatureSet]):
 
 def build_features(rows: Sequence[dict], x, config: TrainConfig, encoder_sha256: str, provenance: dict,
                    min_df: int = 2) -> FeatureSet:
-    """A feature set of labelled rows with their embeddings `x`: words of fewer than `min_df` statements are left out."""
+    """A feature set of labelled rows with their embeddings `x`.
+
+    With `tfidf_buckets` in the config, the counts are those of hashed words and word pairs (no vocabulary);
+    else of single words, leaving out words of fewer than `min_df` statements."""
     import numpy as np
 
-    from stance.classify.lexical import word_counts
+    from stance.classify.lexical import hashed_counts, word_counts
     from stance.classify.traindata import joined_inputs
 
     texts = joined_inputs(rows, config)
-    counts, words = word_counts(texts)
-    keep = np.where(np.asarray((counts > 0).sum(0)).ravel() >= min_df)[0]
-    counts = counts[:, keep]
-    groups = {g: i for i, g in enumerate(dict.fromkeys(r.get("article") or "" for r in rows))}
     settings = {k: getattr(config, k) for k in INPUT_SETTINGS}
-    return FeatureSet(np.asarray(x, dtype=np.float32), counts.tocsr(), [words[i] for i in keep],
+    if config.tfidf_buckets:
+        counts, vocabulary = hashed_counts(texts, config.tfidf_buckets, config.tfidf_ngrams), []
+        settings["tfidf_ngrams"] = config.tfidf_ngrams
+    else:
+        counts, words = word_counts(texts)
+        keep = np.where(np.asarray((counts > 0).sum(0)).ravel() >= min_df)[0]
+        counts, vocabulary = counts[:, keep], [words[i] for i in keep]
+    groups = {g: i for i, g in enumerate(dict.fromkeys(r.get("article") or "" for r in rows))}
+    return FeatureSet(np.asarray(x, dtype=np.float32), counts.tocsr(), vocabulary,
                       [r["target"] for r in rows], [r["stance"] for r in rows],
                       [groups[r.get("article") or ""] for r in rows],
                       {"encoder_sha256": encoder_sha256, "settings": settings, "min_df": min_df, **provenance})

@@ -74,9 +74,12 @@ def fit_finetune(rows: Sequence[dict], config: TrainConfig, labels: LabelSet, pr
     t2i = {n: i for i, n in enumerate(targets)}
     s2i = {n: i for i, n in enumerate(stances)}
     features = encode(tokenizer, rows, config)
+    weighted = config.real_weight != 1.0
     for feat, row in zip(features, rows):
         feat["target_labels"] = t2i[row["target"]]
         feat["stance_labels"] = s2i[row["stance"]]
+        if weighted:
+            feat["sample_weight"] = 1.0 if row.get("composed") else float(config.real_weight)
     dataset = Dataset.from_list(features)
 
     set_seed(config.seed)
@@ -86,6 +89,9 @@ def fit_finetune(rows: Sequence[dict], config: TrainConfig, labels: LabelSet, pr
         raise StanceError(f"config: {exc}") from None
     if config.freeze_embeddings:
         model.encoder.get_input_embeddings().weight.requires_grad_(False)
+    from stance.classify.delta import freeze_below
+
+    freeze_below(model, config.train_layers)
     with tempfile.TemporaryDirectory(prefix="stance-train-") as tmp:
         args = TrainingArguments(
             output_dir=tmp, use_cpu=device.name == "cpu", bf16=device.dtype == "bfloat16", seed=config.seed, data_seed=config.seed,

@@ -38,6 +38,34 @@ def word_counts(texts: Sequence[str], vocabulary: Optional[Sequence[str]] = None
     return counts.tocsr(), words
 
 
+def hashed_counts(texts: Sequence[str], buckets: int, ngrams: int = 2):
+    """Counts of words (and word pairs) hashed into `buckets` columns, tokenized as the TF-IDF vectorizer does:
+    a fixed feature space with no vocabulary, so what is kept holds no fragment of the text."""
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    hasher = HashingVectorizer(n_features=buckets, ngram_range=(1, ngrams), alternate_sign=False, norm=None)
+    return hasher.transform(list(texts)).tocsr()
+
+
+@dataclass
+class HashedTfidf:
+    """TF-IDF over hashed words (and pairs): sklearn's HashingVectorizer counts weighed by a fitted IDF."""
+
+    buckets: int
+    ngrams: int
+    idf_: object
+
+    def transform_counts(self, counts):
+        from sklearn.feature_extraction.text import TfidfTransformer
+
+        transformer = TfidfTransformer(sublinear_tf=True)
+        transformer.idf_ = self.idf_
+        return transformer.transform(counts)
+
+    def transform(self, texts: Sequence[str]):
+        return self.transform_counts(hashed_counts(texts, self.buckets, self.ngrams))
+
+
 @dataclass
 class LexicalModel:
     """A fitted TF-IDF vectorizer with one logistic regression per task (target, stance)."""
@@ -68,15 +96,19 @@ class LexicalModel:
         from scipy.special import softmax
         from sklearn.feature_extraction.text import TfidfTransformer
 
-        index = self.vectorizer.vocabulary_
-        coo = counts.tocoo()
-        keep = np.array([vocabulary[c] in index for c in coo.col], dtype=bool)
-        cols = np.array([index[vocabulary[c]] for c in coo.col[keep]], dtype=np.int64)
-        mapped = sp.csr_matrix((coo.data[keep], (coo.row[keep], cols)), shape=(counts.shape[0], len(index)))
-        transformer = TfidfTransformer(sublinear_tf=True)
-        transformer.idf_ = self.vectorizer.idf_
+        if isinstance(self.vectorizer, HashedTfidf):  # stored bucket counts are in the model's own columns
+            features = self.vectorizer.transform_counts(counts)
+        else:
+            index = self.vectorizer.vocabulary_
+            coo = counts.tocoo()
+            keep = np.array([vocabulary[c] in index for c in coo.col], dtype=bool)
+            cols = np.array([index[vocabulary[c]] for c in coo.col[keep]], dtype=np.int64)
+            mapped = sp.csr_matrix((coo.data[keep], (coo.row[keep], cols)), shape=(counts.shape[0], len(index)))
+            transformer = TfidfTransformer(sublinear_tf=True)
+            transformer.idf_ = self.vectorizer.idf_
+            features = transformer.transform(mapped)
         classes, coef, intercept = self.heads[task]
-        scores = transformer.transform(mapped) @ coef.T + intercept
+        scores = features @ coef.T + intercept
         if len(classes) == 2 and coef.shape[0] == 1:
             scores = np.hstack([np.zeros_like(scores), scores])
         probs = softmax(np.asarray(scores, dtype=np.float64), axis=1)
@@ -91,6 +123,19 @@ class LexicalModel:
         import numpy as np
         from safetensors.numpy import save_file
 
+        if isinstance(self.vectorizer, HashedTfidf):
+            # only the buckets some training statement filled carry weight: keep those columns (float32)
+            active = np.flatnonzero(sum(np.abs(np.asarray(coef)).sum(0) for _, coef, _ in self.heads.values()))
+            arrays = {"idf": np.asarray(self.vectorizer.idf_, dtype=np.float32)[active], "active": active.astype(np.int32)}
+            meta = {"hashed": {"buckets": self.vectorizer.buckets, "ngrams": self.vectorizer.ngrams,
+                               "idf_default": float(np.max(self.vectorizer.idf_))}, "classes": {}}
+            for task, (classes, coef, intercept) in self.heads.items():
+                meta["classes"][task] = list(classes)
+                arrays[f"{task}.coef"] = np.ascontiguousarray(np.asarray(coef)[:, active], dtype=np.float32)
+                arrays[f"{task}.intercept"] = np.asarray(intercept, dtype=np.float64)
+            save_file(arrays, str(Path(directory) / ARRAYS_FILE))
+            (Path(directory) / JSON_FILE).write_text(json.dumps(meta, ensure_ascii=False) + "\n", encoding="utf-8")
+            return
         vocabulary = sorted(self.vectorizer.vocabulary_, key=self.vectorizer.vocabulary_.get)
         arrays = {"idf": np.asarray(self.vectorizer.idf_, dtype=np.float64)}
         meta = {"vocabulary": vocabulary, "ngrams": int(self.vectorizer.ngram_range[1]), "classes": {}}
@@ -103,16 +148,19 @@ class LexicalModel:
 
 
 def fit_lexical(texts: Sequence[str], labels: dict[str, Sequence[str]], ngrams: int = 2, counts=None,
-                sample_weight: Optional[Sequence[float]] = None) -> LexicalModel:
+                sample_weight: Optional[Sequence[float]] = None, buckets: int = 0) -> LexicalModel:
     """Fit the vectorizer on `texts` and one balanced logistic regression per task in `labels`.
 
     `counts`: optional (sparse word counts, vocabulary) of further rows, kept without their text; their
     labels follow the texts' in `labels` (and in `sample_weight`). With counts the model reads single words
-    (`ngrams` must be 1), on the union of both vocabularies.
+    (`ngrams` must be 1), on the union of both vocabularies. `buckets` > 0: words (and pairs) hashed into that
+    many columns instead of a vocabulary (stored counts must be bucket counts of the same hashing).
     """
     from sklearn.linear_model import LogisticRegression
 
-    if counts is None:
+    if buckets:
+        vectorizer, features = _fit_hashed(texts, counts, ngrams, buckets)
+    elif counts is None:
         vectorizer = _vectorizer(ngrams=ngrams)
         features = vectorizer.fit_transform(list(texts))
     else:
@@ -123,6 +171,25 @@ def fit_lexical(texts: Sequence[str], labels: dict[str, Sequence[str]], ngrams: 
         clf.fit(features, list(y), sample_weight=None if sample_weight is None else list(sample_weight))
         heads[task] = ([str(c) for c in clf.classes_], clf.coef_, clf.intercept_)
     return LexicalModel(vectorizer, heads)
+
+
+def _fit_hashed(texts: Sequence[str], counts, ngrams: int, buckets: int):
+    """A hashed TF-IDF fitted on texts and stored bucket counts, and the features of both (texts first)."""
+    import scipy.sparse as sp
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    from stance.errors import StanceError
+
+    blocks = [hashed_counts(texts, buckets, ngrams)] if texts else []
+    if counts is not None:
+        stored = counts[0]
+        if stored.shape[1] != buckets:
+            raise StanceError(f"stored counts have {stored.shape[1]} hash buckets, the config {buckets} (tfidf_buckets); "
+                              "expected feature sets hashed like the config")
+        blocks.append(stored)
+    every = sp.vstack(blocks).tocsr()
+    transformer = TfidfTransformer(sublinear_tf=True).fit(every)
+    return HashedTfidf(buckets, ngrams, transformer.idf_), transformer.transform(every)
 
 
 def _fit_with_counts(texts: Sequence[str], counts, ngrams: int):
@@ -152,10 +219,27 @@ def load_lexical(directory: Path) -> LexicalModel:
 
     meta = json.loads((Path(directory) / JSON_FILE).read_text(encoding="utf-8"))
     arrays = load_file(str(Path(directory) / ARRAYS_FILE))
+    if "hashed" in meta:
+        return _load_hashed(meta, arrays)
     vectorizer = _vectorizer({term: i for i, term in enumerate(meta["vocabulary"])}, ngrams=int(meta.get("ngrams", 2)))
     vectorizer.idf_ = arrays["idf"]
     heads = {task: (classes, arrays[f"{task}.coef"], arrays[f"{task}.intercept"]) for task, classes in meta["classes"].items()}
     return LexicalModel(vectorizer, heads)
+
+
+def _load_hashed(meta: dict, arrays: dict) -> LexicalModel:
+    """A hashed LexicalModel from its active columns (the others weigh nothing)."""
+    import numpy as np
+
+    buckets, active = int(meta["hashed"]["buckets"]), arrays["active"].astype(np.int64)
+    idf = np.full(buckets, float(meta["hashed"]["idf_default"]), dtype=np.float64)
+    idf[active] = arrays["idf"]
+    heads = {}
+    for task, classes in meta["classes"].items():
+        coef = np.zeros((arrays[f"{task}.coef"].shape[0], buckets), dtype=np.float64)
+        coef[:, active] = arrays[f"{task}.coef"]
+        heads[task] = (classes, coef, arrays[f"{task}.intercept"])
+    return LexicalModel(HashedTfidf(buckets, int(meta["hashed"]["ngrams"]), idf), heads)
 
 
 def fit_tfidf(rows: Sequence[dict], config: "TrainConfig", stored_rows: Sequence[dict] = (), counts=None,
@@ -171,4 +255,5 @@ def fit_tfidf(rows: Sequence[dict], config: "TrainConfig", stored_rows: Sequence
 
     every = list(rows) + list(stored_rows)
     return fit_lexical(joined_inputs(rows, config), {t: [r[t] for r in every] for t in ("target", "stance")},
-                       ngrams=config.tfidf_ngrams, counts=counts if stored_rows else None, sample_weight=sample_weight)
+                       ngrams=config.tfidf_ngrams, counts=counts if stored_rows else None, sample_weight=sample_weight,
+                       buckets=config.tfidf_buckets)

@@ -43,8 +43,9 @@ class Classifier:
     """
 
     def __init__(self, model, tokenizer, config, labels: LabelSet, model_id: str = "", threads: Optional[int] = None,
-                 lexical=None, temperature: Optional[dict] = None, prior: Optional[dict] = None):
+                 lexical=None, temperature: Optional[dict] = None, prior: Optional[dict] = None, memory=None):
         self.model = model
+        self.memory = memory  # reviewed statements as a nearest-neighbour memory (stance.classify.memory)
         self.temperature = dict(temperature) if temperature else None
         self.prior = dict(prior) if prior else None  # task -> label -> factor, see calibration.prior_factors
         self.lexical = lexical
@@ -74,13 +75,21 @@ class Classifier:
         features = encode(self.tokenizer, [rows[first[key]] for key in distinct], self.config)
         tprobs = np.zeros((len(distinct), len(self.targets)), dtype=np.float32)
         sprobs = np.zeros((len(distinct), len(self.stances)), dtype=np.float32)
+        pooled = np.zeros((len(distinct), self.model.config.hidden_size), dtype=np.float32) if self.memory else None
         self.model.eval()
         with torch.inference_mode():
             device = next(self.model.parameters(), torch.empty(0)).device
             for idx, batch in length_sorted_batches(self.tokenizer, features, batch_size):
-                out = self.model(**{k: v.to(device) for k, v in batch.items()})
-                tprobs[idx] = torch.softmax(out.target_logits.float(), -1).cpu().numpy()
-                sprobs[idx] = torch.softmax(out.stance_logits.float(), -1).cpu().numpy()
+                batch = {k: v.to(device) for k, v in batch.items()}
+                if pooled is not None:  # the memory compares embeddings: the heads read the same pooled vector
+                    vector = self.model.pool(**batch)
+                    pooled[idx] = vector.float().cpu().numpy()
+                    target_logits, stance_logits = self.model.target_head(vector), self.model.stance_head(vector)
+                else:
+                    out = self.model(**batch)
+                    target_logits, stance_logits = out.target_logits, out.stance_logits
+                tprobs[idx] = torch.softmax(target_logits.float(), -1).cpu().numpy()
+                sprobs[idx] = torch.softmax(stance_logits.float(), -1).cpu().numpy()
         where = {key: j for j, key in enumerate(distinct)}
         back = [where[key] for key in inputs]
         tprobs, sprobs = tprobs[back], sprobs[back]
@@ -101,6 +110,8 @@ class Classifier:
 
             tprobs = apply_temperature(tprobs, self.temperature.get("target"))
             sprobs = apply_temperature(sprobs, self.temperature.get("stance"))
+        if pooled is not None:
+            tprobs, sprobs, _ = self.memory.apply(pooled[back], tprobs, sprobs)
         return tprobs, sprobs
 
     def predict_articles(self, articles: list[list[Statement]], call_size: int = 256,
@@ -215,8 +226,11 @@ def load_classifier(model_dir: Union[str, Path, None] = None, int8: Optional[boo
             raise StanceError(f"{model_dir}: tfidf_weight is {config.tfidf_weight} but {JSON_FILE} or {ARRAYS_FILE} is missing; "
                               "expected the TF-IDF model written by `stance train`")
         lexical = load_lexical(model_dir)
+    from stance.classify.memory import load_memory
+
     return Classifier(model, tokenizer, config, labels, model_id=meta.get("model_id", model_dir.name),
-                      threads=threads or config.threads, lexical=lexical, temperature=meta.get("temperature"), prior=meta.get("prior"))
+                      threads=threads or config.threads, lexical=lexical, temperature=meta.get("temperature"),
+                      prior=meta.get("prior"), memory=load_memory(model_dir))
 
 
 def _load_weights(model_dir: Path, meta: dict, config, labels: LabelSet):
@@ -229,7 +243,22 @@ def _load_weights(model_dir: Path, meta: dict, config, labels: LabelSet):
         return load_saved(str(model_dir)).eval(), AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
     from stance.classify.embedhead import frozen_encoder, load_heads
 
-    model, tokenizer, base = frozen_encoder(config, labels)
+    from stance.classify.delta import DELTA_FILE
+
+    saved_delta = (meta.get("base_model") or {}).get("delta")
+    delta_path = None
+    if saved_delta:
+        from stance.home import RESOURCES
+
+        # the model's own copy, or the one shipped inside the package that the model names
+        delta_path = model_dir / DELTA_FILE if not saved_delta.get("packaged") else RESOURCES / saved_delta["packaged"]
+        if not delta_path.is_file():
+            raise StanceError(f"{model_dir}: its heads read an encoder with tuned layers, but {delta_path} is missing; "
+                              "expected the delta written by `stance train` (or shipped with stance)")
+    model, tokenizer, base = frozen_encoder(config, labels, delta=delta_path)
+    if saved_delta and base["delta"]["sha256"] != saved_delta.get("sha256"):
+        raise StanceError(f"{delta_path}: sha256 {base['delta']['sha256'][:12]}… is not the "
+                          f"{str(saved_delta.get('sha256'))[:12]}… its heads were fitted on; expected the model's own delta")
     expected = (meta.get("base_model") or {}).get("sha256", {}).get("model.safetensors")
     found = base.get("sha256", {}).get("model.safetensors")
     if expected and found != expected:

@@ -68,6 +68,29 @@ def joined_inputs(rows: Iterable[dict], config) -> list[str]:
     return [joined_input(r, config.use_speaker, config.use_context, config.context_words) for r in rows]
 
 
+def with_speaker_dropout(rows: list[dict], rate: float, seed: int) -> list[dict]:
+    """Training rows where a share `rate` of the text rows has its speaker swapped or removed.
+
+    Half of the chosen rows take the speaker of another training row drawn at random, half have none, so
+    the same words are seen with several speakers and alone: the stance has to come from the words.
+    Rows kept as features (no text) are unchanged. Deterministic for a given seed.
+    """
+    import random
+
+    if not rate:
+        return list(rows)
+    rng = random.Random(seed)
+    speakers = sorted({str(r.get("speaker") or "") for r in rows if "text" in r} - {""})
+    out = []
+    for row in rows:
+        if "text" not in row or rng.random() >= rate:
+            out.append(row)
+            continue
+        swap = speakers and rng.random() < 0.5
+        out.append({**row, "speaker": rng.choice(speakers) if swap else ""})
+    return out
+
+
 def load_labelled(paths: Iterable[Path], labels: LabelSet, derive_context: bool = True) -> list[dict]:
     """Read labelled statements from JSONL files and check every label against the config.
 

@@ -57,14 +57,20 @@ class TwoHeadModel(PreTrainedModel):
         mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
         return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
 
-    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, target_labels=None, stance_labels=None, **_):
+    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, target_labels=None, stance_labels=None,
+                sample_weight=None, **_):
         pooled = self.dropout(self.pool(input_ids, attention_mask, token_type_ids))
         target_logits = self.target_head(pooled)
         stance_logits = self.stance_head(pooled)
         loss = None
         if target_labels is not None and stance_labels is not None:
             ce = nn.functional.cross_entropy
-            loss = ce(target_logits, target_labels) + ce(stance_logits, stance_labels)
+            if sample_weight is None:
+                loss = ce(target_logits, target_labels) + ce(stance_logits, stance_labels)
+            else:  # a row of weight w counts as w rows (real news over composed): a weighted mean over the batch
+                w = sample_weight.to(target_logits.dtype)
+                both = ce(target_logits, target_labels, reduction="none") + ce(stance_logits, stance_labels, reduction="none")
+                loss = (both * w).sum() / w.sum().clamp(min=1e-9)
         return TwoHeadOutput(loss=loss, target_logits=target_logits, stance_logits=stance_logits)
 
 
