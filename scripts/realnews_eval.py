@@ -202,6 +202,19 @@ SPEAKER_PROBE = [{"speaker": speaker, "text": "I believe in NATO", "context": f'
                  for speaker, surname in (("Donald Trump", "Trump"), ("Mark Rutte", "Rutte"))]
 
 
+def _speaker_swap(predict, rows: list[dict], predicted: list) -> dict:
+    """Share of statements whose stance (target) changes when only the speaker field is replaced by the speaker of
+    a statement from another excerpt: how much the name, rather than the words, decides (0 = not at all)."""
+    by_excerpt = sorted({r["article"] for r in rows})
+    speakers = {a: next(r["speaker"] for r in rows if r["article"] == a) for a in by_excerpt}
+    other = {a: speakers[by_excerpt[(i + len(by_excerpt) // 2) % len(by_excerpt)]] for i, a in enumerate(by_excerpt)}
+    swapped = [{**r, "speaker": other[r["article"]]} for r in rows]
+    targets, stances = predict(swapped)[:2]
+    changed = [(t != p[0], s != p[1]) for t, s, p in zip(targets, stances, predicted)]
+    return {"statements": len(rows), "target_changed": round(sum(c[0] for c in changed) / len(rows), 3),
+            "stance_changed": round(sum(c[1] for c in changed) / len(rows), 3)}
+
+
 def _score(predict, rows: list[dict], labels) -> dict:
     from stance.classify.calibration import expected_calibration_error
 
@@ -215,6 +228,7 @@ def _score(predict, rows: list[dict], labels) -> dict:
         out["ece"] = {"target": expected_calibration_error(tprobs, [labels.target_names.index(g) for g in gold_t]),
                       "stance": expected_calibration_error(sprobs, [labels.stance_names.index(g) for g in gold_s])}
     out["predicted"] = [[t, s] for t, s in zip(targets, stances)]
+    out["speaker_swap"] = _speaker_swap(predict, rows, out["predicted"])
     return out
 
 
@@ -256,12 +270,12 @@ def _score_module(realnews: Path):
 
 def to_markdown(report: dict) -> str:
     trained = (f"Trained on the config's data + realnews train ({report['train_statements']} statements)"
-               if report.get("train_statements") else f"The saved model {report.get('model')}")
+               if report.get("train_statements") else f"The saved model(s) {report.get('model')}")
     lines = ["# Candidates on realnews dev", "", f"{trained}; dev: {report['tests']['gold']} gold statements with their paragraph; extracted: "
              f"{report['tests'].get('extracted', 0)} gold statements found by `stance extract` "
              f"({report.get('extraction_missed', 0)} missed). Median over seeds {report['seeds']} for trained methods.", "",
-             "| candidate | gold target | gold stance | per seed (target / stance) | 90% interval, first seed (excerpt bootstrap) | ECE target / stance | extracted target / stance | probe Trump / Rutte | statements/s | runs |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "| candidate | gold target | gold stance | per seed (target / stance) | 90% interval, first seed (excerpt bootstrap) | ECE target / stance | extracted target / stance | probe Trump / Rutte | speaker swap changes stance | statements/s | runs |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, result in report["candidates"].items():
         first = next(iter(result["runs"].values()))
         gold = first["gold"]
@@ -275,6 +289,7 @@ def to_markdown(report: dict) -> str:
                      f"{(str(ece['target']) + ' / ' + str(ece['stance'])) if ece else '–'} | "
                      f"{(format(ext['target'], '.3f') + ' / ' + format(ext['stance'], '.3f')) if ext else '–'} | "
                      f"{' / '.join(v[1] for v in probe.values()) or '–'} | "
+                     f"{gold.get('speaker_swap', {}).get('stance_changed', '–')} | "
                      f"{gold['statements_per_s'] or '–'} | {len(result['runs'])} |")
     return "\n".join(lines) + "\n"
 
@@ -286,8 +301,8 @@ def main() -> int:
     parser.add_argument("--seeds", default="13,14,15", help="training seeds for trained methods")
     parser.add_argument("--no-extracted", action="store_true", help="score only the gold statements")
     parser.add_argument("--keep-deltas", type=Path, help="keep each tuned candidate's encoder delta in this folder")
-    parser.add_argument("--model", type=Path, help="score this saved model (e.g. the shipped one) instead of "
-                        "training candidates")
+    parser.add_argument("--model", type=Path, action="append", help="score this saved model (e.g. the shipped "
+                        "one) instead of training candidates; repeat to compare several in one run")
     parser.add_argument("--json", type=Path, required=True)
     args = parser.parse_args()
     if not (args.realnews / "statements.jsonl").is_file():
@@ -318,19 +333,21 @@ def main() -> int:
     return 0
 
 
-def score_saved(model: Path, tests: dict, labels, report: dict, json_path: Path) -> int:
-    """Score a saved model on the test sets (as a candidate with one run): what ships, measured as it ships."""
+def score_saved(models: list[Path], tests: dict, labels, report: dict, json_path: Path) -> int:
+    """Score saved models on the test sets (each as a candidate with one run): what ships, measured as it ships."""
     from stance.classify import load_classifier
 
-    classifier = load_classifier(model)
-    predict = _predictor(classifier)
-    probe = predict(SPEAKER_PROBE)
-    run = {"speaker_probe": {r["speaker"]: [t, s] for r, t, s in zip(SPEAKER_PROBE, probe[0], probe[1])},
-           **{test: _score(predict, rows, labels) for test, rows in tests.items()}}
-    report.update(train_statements=None, model=str(model), model_id=classifier.model_id, candidates={
-        classifier.model_id: {"runs": {"saved": run}, "median": {t: {task: run[t][task]["macro_f1"] for task in ("target", "stance")}
-                                                                  for t in tests}, "median_ece": run["gold"].get("ece")}})
-    _write(json_path, report)
+    report.update(train_statements=None, model=", ".join(map(str, models)), candidates={})
+    for model in models:
+        classifier = load_classifier(model)
+        predict = _predictor(classifier)
+        probe = predict(SPEAKER_PROBE)
+        run = {"speaker_probe": {r["speaker"]: [t, s] for r, t, s in zip(SPEAKER_PROBE, probe[0], probe[1])},
+               **{test: _score(predict, rows, labels) for test, rows in tests.items()}}
+        report["candidates"][classifier.model_id] = {
+            "model": str(model), "runs": {"saved": run}, "median_ece": run["gold"].get("ece"),
+            "median": {t: {task: run[t][task]["macro_f1"] for task in ("target", "stance")} for t in tests}}
+        _write(json_path, report)
     print(to_markdown(report))
     return 0
 
