@@ -30,14 +30,18 @@ def test_statement_confidence_is_the_weaker_of_target_and_stance():
     assert statement_confidence({"confidence": 0.42, "target_probs": {"NATO": 0.9}}) == 0.42  # calibrated value wins
 
 
-def test_tied_period_is_no_change_when_it_shares_a_stance():
+def test_mixed_period_between_two_clear_ones():
     rows = [row(1, "We will protect them if they pay their bills.", "2025-01-10", "conditional"),
             row(2, "I am not sure they would ever come for us.", "2025-02-10", "doubt"),
             row(3, "They pay, we protect, simple as that, I said it.", "2025-02-11", "conditional"),
             row(4, "I really doubt they would be there for us at all.", "2025-03-10", "doubt")]
     (position,) = aggregate(rows).positions
     assert [e.top for e in position.periods] == [["conditional"], ["conditional", "doubt"], ["doubt"]]
-    assert position.changes == [] and position.tentative_changes == []  # each step shares a top stance
+    # the default skips the mixed month: the change runs from the last clear position to the next
+    assert [c.text for c in position.changes] == ["Donald Trump on Article 5: conditional (2025-01) → doubt (2025-03)"]
+    # with mixed periods as sides, each step shares a top stance, so no change is stated
+    (position,) = aggregate(rows, rule=ChangeRule(clear_sides=False)).positions
+    assert position.changes == [] and position.tentative_changes == []
 
 
 def test_change_support_and_tentative_rule():
@@ -84,7 +88,8 @@ def test_reports_keep_tentative_changes_apart(tmp_path):
     data = json.loads((tmp_path / "positions.json").read_text(encoding="utf-8"))
     assert data["changes"] == ["Donald Trump on Article 5: support (2025-01) → conditional (2025-02)"]
     assert data["tentative_changes"] == ["Donald Trump on Article 5: conditional (2025-02) → doubt (2025-03)"]
-    assert data["change_rule"] == {"min_utterances": 2, "min_confidence": 0.7}
+    assert data["change_rule"] == {"min_utterances": 2, "min_confidence": 0.7, "tentative_when": "either",
+                                   "clear_sides": True, "speaker_confidence": False}
     (position,) = data["positions"]
     assert [c["tentative"] for c in position["changes"]] == [False]
     assert position["tentative_changes"][0]["support"]["to"]["confidence"] == 0.45
@@ -123,10 +128,10 @@ def test_mixed_periods_are_sides_or_skipped_by_the_rule():
             row(2, "Only those who pay will get our help, nobody else.", "2019-06-10", "conditional"),
             row(3, "We stand behind article five, always, rock solid.", "2019-06-11", "support"),
             row(4, "Only allies who pay get protected, that is the deal.", "2020-03-10", "conditional")]
-    # by default the tie (support/conditional) shares a stance with both neighbours: no change at all
-    assert aggregate(rows).changes == []
-    # skipping mixed periods, the change runs from January 2019's support to March 2020's condition
-    (change,) = aggregate(rows, rule=ChangeRule(clear_sides=True)).changes
+    # with mixed periods as sides the tie (support/conditional) shares a stance with both neighbours: no change
+    assert aggregate(rows, rule=ChangeRule(clear_sides=False)).changes == []
+    # skipping them (the default), the change runs from January 2019's support to March 2020's condition
+    (change,) = aggregate(rows).changes
     assert change.text == "Donald Trump on Article 5: support (2019-01) → conditional (2020-03)"
 
 

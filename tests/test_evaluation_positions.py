@@ -50,7 +50,7 @@ TOOL = [("Donald Trump", "Article 5", "2025-01-10", "conditional", 0.9), ("Donal
 def test_scorer_on_a_hand_checked_toy_set():
     gold = [_row(i, *g) for i, g in enumerate(GOLD, 1)]
     tool = [_row(100 + i, *t) for i, t in enumerate(TOOL, 1)]
-    result = score_rows(gold, tool, "month", ChangeRule(min_utterances=2, min_confidence=0.7))
+    result = score_rows(gold, tool, "month", ChangeRule(min_utterances=2, min_confidence=0.7, clear_sides=False))
     cells, changes = result["cells"], result["changes"]
     # Gold cells: Trump Jan {conditional}, Feb {support, doubt} (a tie), Mar {doubt}; Rutte Jan, Feb; Biden Jan;
     # Stoltenberg Jan (his Feb says nothing: no position, so no cell).
@@ -127,7 +127,7 @@ def test_settings_separate_classifier_and_extraction_errors(tmp_path):
     gold = _gold_file(tmp_path)
     wrong = {"I doubt they would ever come to help us"}
     report = evaluate_positions(position_inputs(_articles(), gold, classify=_fake_classify(wrong)),
-                                json_path=tmp_path / "r.json")
+                                rule=ChangeRule(2, 0.6), json_path=tmp_path / "r.json")
     assert report["statements"] == {"gold": 4, "tool": 4, "matched": 4}
     end, clf, ext = (report["settings"][k] for k in ("end_to_end", "classifier_only", "extraction_only"))
     # The classifier calls Trump's doubt support: his February cell is wrong and his change is lost, in both
@@ -136,7 +136,7 @@ def test_settings_separate_classifier_and_extraction_errors(tmp_path):
         assert (r["cells"]["right"], r["cells"]["gold"]) == (3, 4)
         assert r["changes"]["missed_changes"] == ["Donald Trump on Article 5: conditional (2025-01) → doubt (2025-02)"]
     assert ext["cells"]["accuracy"] == 1.0 and (ext["changes"]["precision"], ext["changes"]["recall"]) == (1.0, 1.0)
-    # Rutte's change rests on single statements labelled at 0.55: tentative under the default rule (0.6).
+    # Rutte's change rests on single statements labelled at 0.55: tentative under a rule at 0.6.
     assert end["changes"]["tentative_right_changes"] == ["Mark Rutte on NATO: support (2025-01) → doubt (2025-02)"]
     grid = {(g["min_utterances"], g["min_confidence"]): g for g in report["rule_grid"]["end_to_end"]}
     # and Trump's wrong change (conditional -> support) is tentative too; trusting every change states both.

@@ -38,10 +38,11 @@ from typing import Iterable, Optional
 
 from stance.evaluate.position_inputs import SETTINGS, PositionInputs
 from stance.outputs import write_json
-from stance.track.aggregate import DEFAULT_RULE, NONE_LABEL, ChangeRule, aggregate
+from stance.track.aggregate import DEFAULT_RULE, NONE_LABEL, ChangeRule, aggregate, rule_text
 from stance.track.records import Aggregate, Change
 
-# Rules scored for choosing the tentative-change rule (min utterances, min label confidence).
+# Rules scored for choosing the tentative-change rule (min utterances, min label confidence; the default's
+# other choices).
 RULE_GRID = tuple(ChangeRule(n, c) for n in (2, 3) for c in (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01))
 
 
@@ -194,9 +195,8 @@ def to_markdown(report: dict, show_errors: bool = True) -> str:
     """The figures per setting, the rule grid, then the end-to-end errors."""
     s = report["statements"]
     lines = [f"{report['articles']} article(s), period {report['period']}: {s['gold']} gold statement(s), "
-             f"{s['tool']} found by the tool, {s['matched']} matched. Tentative rule: fewer than "
-             f"{report['rule']['min_utterances']} utterance(s) and label confidence below "
-             f"{report['rule']['min_confidence']:.2f}.", "",
+             f"{s['tool']} found by the tool, {s['matched']} matched. A change is tentative with "
+             f"{rule_text(report['rule'])}.", "",
              "| setting | cell accuracy | gold cells | right | invented | change precision | change recall "
              "| gold changes | firm (right) | tentative (right) |", "|---" * 10 + "|"]
     for name in SETTINGS:
