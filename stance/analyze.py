@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional
 from stance.config import DEFAULT_CONFIG
 from stance.ingest import CorpusReader
 from stance.engine import PREDICT_BATCH, Engine, chunks, make_engine
-from stance.extract.timebudget import DEFAULT_BUDGET_S
+from stance.engine.timebudget import DEFAULT_BUDGET_S
 from stance.records import Article, Statement
 from stance.report import DEFAULT_OUT, write_store_reports
 from stance.store import DEFAULT_DB, Store

@@ -253,7 +253,7 @@ def test_extract_skips_an_article_over_budget_and_keeps_the_others(tmp_path, mon
 
 
 def test_time_budget_zero_runs_in_process_and_negative_is_refused(tmp_path):
-    from stance.extract.timebudget import BudgetedExtractor
+    from stance.engine.timebudget import BudgetedExtractor
 
     result = runner.invoke(app, ["extract", str(_corpus(tmp_path)), "--time-budget", "0"])
     assert result.exit_code == 0, result.output
@@ -268,7 +268,7 @@ def test_extraction_worker_exits_when_its_parent_is_killed():
     import signal
 
     code = ("import sys, time\n"
-            "from stance.extract.timebudget import BudgetedExtractor\n"
+            "from stance.engine.timebudget import BudgetedExtractor\n"
             "from stance.ingest import make_article\n"
             "budgeted = BudgetedExtractor(30)\n"
             "budgeted.extract(make_article('a', 'The minister said the plan would work.', 'test'))\n"

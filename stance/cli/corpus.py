@@ -59,7 +59,7 @@ def extract_command(
 ) -> None:
     """Find attributed statements and their speakers; one JSON object per statement."""
     from stance.ingest import CorpusReader
-    from stance.extract import extract_articles
+    from stance.engine import extract_articles
     from stance.project import load_project
     from stance.extract.speakers import load_registry
 

@@ -11,7 +11,10 @@ statements with the same labels.
 - `ray` (stance.engine.ray_engine): a Ray Data pipeline, extraction as tasks and classification in a pool
   of model-holding actors; the optional `ray` extra.
 
-`make_engine(name, model_path, ...)` builds either; use it as a context manager.
+`make_engine(name, model_path, ...)` builds either; use it as a context manager. Every engine extracts
+through `supervisor.ChunkExtractor`, which runs each article under a time budget in a supervised worker
+process (`timebudget`); `extract_articles` (`extract_corpus`) is the same for `stance extract`, which writes
+statements without classifying them.
 """
 
 from __future__ import annotations
@@ -21,10 +24,12 @@ from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
 from stance.engine.base import ChunkResult, Engine, batched
+from stance.engine.extract_corpus import extract_articles
 from stance.engine.memory import MMAP_THRESHOLD, MODEL_BATCH, PREDICT_BATCH
+from stance.engine.timebudget import DEFAULT_BUDGET_S
 
-__all__ = ["CHUNK", "MMAP_THRESHOLD", "MODEL_BATCH", "PREDICT_BATCH", "ChunkResult", "Engine", "EngineName", "chunks",
-           "default_workers", "make_engine"]
+__all__ = ["CHUNK", "DEFAULT_BUDGET_S", "MMAP_THRESHOLD", "MODEL_BATCH", "PREDICT_BATCH", "ChunkResult", "Engine", "EngineName", "chunks",
+           "default_workers", "extract_articles", "make_engine"]
 
 CHUNK = 64  # articles per unit of work and per store transaction
 

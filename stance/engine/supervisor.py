@@ -17,7 +17,7 @@ class ChunkExtractor:
     """
 
     def __init__(self, actors: Optional[str] = None, budget_s: Optional[float] = None):
-        from stance.extract.timebudget import BudgetedExtractor
+        from stance.engine.timebudget import BudgetedExtractor
 
         registry = None
         if actors is not None:
@@ -36,7 +36,7 @@ class ChunkExtractor:
 
     def extract(self, articles: list[Article]) -> tuple[list[Article], list[list[Statement]], list[str]]:
         """(articles extracted, their statements with context and utterance dates, reasons for those left out)."""
-        from stance.extract.timebudget import ArticleSkipped
+        from stance.engine.timebudget import ArticleSkipped
 
         kept, found, skipped = [], [], []
         for article in articles:

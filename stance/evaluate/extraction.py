@@ -163,7 +163,7 @@ def evaluate_polnear(directory: Path, split: str = "dev", json_path: Optional[Pa
 
     from stance.ingest.corpus import METADATA_FIELDS, make_article
     from stance.evaluate.polnear import load_export, score_export, write_report
-    from stance.extract.timebudget import extract_within_budget
+    from stance.engine.timebudget import extract_within_budget
 
     export = load_export(directory, split)
     articles = [make_article(a, row["text"], f"{Path(directory) / 'articles.jsonl'}", {k: row.get(k) for k in METADATA_FIELDS})
@@ -188,7 +188,7 @@ def evaluate_realnews(directory: Path, split: str = "dev", json_path: Optional[P
 
     from stance.ingest.corpus import METADATA_FIELDS, make_article
     from stance.evaluate.realnews import load_realnews, score_realnews, write_report
-    from stance.extract.timebudget import extract_within_budget
+    from stance.engine.timebudget import extract_within_budget
 
     data = load_realnews(directory, split)
     where = str(Path(directory) / "articles.jsonl")

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Optional
 
 from stance.extract.speakers import ActorRegistry
-from stance.extract.timebudget import extract_within_budget
+from stance.engine.timebudget import extract_within_budget
 from stance.outputs import atomic_write
 from stance.records import Article
 
