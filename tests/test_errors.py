@@ -37,13 +37,13 @@ def _never(*args, **kwargs):
 
 
 def test_extract_out_under_a_file(a_file, monkeypatch):
-    monkeypatch.setattr("stance.extract.extract_articles", _never)
+    monkeypatch.setattr("stance.engine.extract_articles", _never)
     output = _clean_failure(runner.invoke(app, ["extract", str(ARTICLE), "--out", str(a_file / "x.jsonl")]))
     assert f"--out {a_file / 'x.jsonl'}: {a_file} is a file, not a folder" in output
 
 
 def test_extract_out_where_nothing_can_be_created(monkeypatch):
-    monkeypatch.setattr("stance.extract.extract_articles", _never)
+    monkeypatch.setattr("stance.engine.extract_articles", _never)
     output = _clean_failure(runner.invoke(app, ["extract", str(ARTICLE), "--out", "/proc/x/y.jsonl"]))
     assert "--out /proc/x/y.jsonl: cannot create the statements in /proc" in output
 
@@ -138,7 +138,7 @@ def test_any_os_error_at_the_boundary_is_one_line(tmp_path, monkeypatch):
     def unwritable(*args, **kwargs):
         raise PermissionError(13, "Permission denied", str(tmp_path / "locked.jsonl"))
 
-    monkeypatch.setattr("stance.extract.extract_articles", unwritable)
+    monkeypatch.setattr("stance.engine.extract_articles", unwritable)
     output = _clean_failure(runner.invoke(app, ["extract", str(ARTICLE)]))
     assert output.strip() == f"Error: {tmp_path / 'locked.jsonl'}: permission denied"
 
