@@ -54,8 +54,9 @@ class ActorRegistry:
         holder's `from` day belongs to the newcomer). When a month or year spans a handover, the holder
         the article names (`named`, canonical names) decides; otherwise None."""
         spans = self.role_holders.get(role, [])
-        if date is None:
-            return spans[0].actor if len(spans) == 1 else None
+        if date is None:  # undated: the one holder there ever was, or the one holder the article names
+            holders = {s.actor for s in spans} if len(spans) == 1 else {s.actor for s in spans} & set(named)
+            return holders.pop() if len(holders) == 1 else None
         starts = {s.start for s in spans}
         # compare on the common prefix so month or year precision still resolves
         matches = {s.actor for s in spans if s.start[: len(date)] <= date and (

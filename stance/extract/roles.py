@@ -26,15 +26,22 @@ ROLE_HEADS = {
 LEADER_WORDS = {"president", "prime", "chancellor", "premier", "king", "queen", "president-elect"}
 _SYNONYMS = {"premier": ("prime", "minister"), "pm": ("prime", "minister"), "envoy": ("ambassador",),
              "defence": ("defense",), "secretary-general": ("secretary", "general"),
-             "president-elect": ("president",), "foreign": ("foreign",)}
+             "president-elect": ("president",), "foreign": ("foreign",),
+             # abbreviated titles before a name: "Okinawa Gov. Jane Doe", "Sen. Jane Doe"
+             "gov": ("governor",), "sen": ("senator",), "rep": ("representative",), "amb": ("ambassador",),
+             "adm": ("admiral",), "gen": ("general",), "pres": ("president",)}
 # Words of a role mention that say nothing about which office it is.
 _NEUTRAL = {"the", "a", "an", "former", "then", "current", "new", "incoming", "outgoing", "acting", "of", "top",
             "'s", "s", "its", "his", "her", "their", "this", "that", "country", "nation", "two", "both"}
+# Words that make an office another one: "vice president", "prime minister", "defense secretary".
+_OFFICE_MODIFIERS = {"vice", "deputy", "assistant", "under", "prime", "foreign", "defense", "state", "cabinet", "chief",
+                     "finance", "interior", "high"}
+_PAST_HOLDER = {"former", "ex", "late", "then", "previous"}
 _WORD = re.compile(r"[\w’'.-]+")
 _NAME_RUN = re.compile(r"\b(?:[A-Z][\w’'-]+|(?:[A-Z]\.)+)(?:[ \t]+(?:[A-Z][\w’'-]+|(?:[A-Z]\.)+|von|van|der|de|la|bin)){0,6}")
 _PLAIN_WORD = re.compile(r"[\w’'.-]+")
 _APPOSITIVE_AFTER = re.compile(r"[ \t]*,[ \t]*((?:(?:the|a|an)[ \t]+|[A-Z][\w.]*[’']s[ \t]+)[^,.;:()“”\"\n]{2,70}?)[ \t]*(?:[,.;)]|$)")
-_APPOSITIVE_BEFORE = re.compile(r"(?:^|[.;:!?]\s+|\n)((?:[Tt]he|[Aa]n?)[ \t]+[^,.;:()“”\"\n]{2,70}?),[ \t]*$")
+_APPOSITIVE_BEFORE = re.compile(r"(?:^|[.;:!?]\s+|\n|\b[Aa]ccording[ \t]+to[ \t]+)((?:[Tt]he|[Aa]n?)[ \t]+[^,.;:()“”\"\n]{2,70}?),[ \t]*$")
 
 
 class Introduction(NamedTuple):
@@ -85,16 +92,10 @@ class RoleIndex:
 
     def resolve(self, mention: str, at: Optional[int] = None) -> Optional[str]:
         """The person a role mention ("the chancellor", "the Polish Prime Minister") stands for, or None."""
-        words = [w for w in _WORD.findall(mention.replace("’s", " ’s").replace("'s", " 's"))]
-        if not words:
+        wanted, leader = role_mention_words(mention, self.countries)
+        if not wanted and not leader:
             return None
-        wanted = set(title_words(words, self.countries)) - _NEUTRAL
-        head_words = words[:words.index("of")] if "of" in words[1:] else words  # "the prime minister of X"
-        head = _normal(head_words[-1], self.countries)[-1] if head_words else ""
-        if head not in ROLE_HEADS or not wanted:
-            return None
-        leader = head == "leader"
-        wanted.discard("leader")
+        words = _WORD.findall(mention)
         matches = [i for i in self.introductions if wanted <= i.words and (not leader or i.words & LEADER_WORDS)]
         if not matches:
             return None
@@ -104,6 +105,44 @@ class RoleIndex:
             return matches[0].person
         before = [i for i in matches if at is None or i.position < at]
         return (before[-1] if before else matches[0]).person
+
+
+def role_mention_words(mention: str, countries: dict) -> tuple[frozenset, bool]:
+    """The office words a role mention asks for ("the Polish Prime Minister" -> poland, prime, minister) and
+    whether it asks for a leader of any kind ("the Lithuanian leader"); empty when it is no person's role."""
+    words = _WORD.findall(mention.replace("’s", " ’s").replace("'s", " 's"))
+    if not words:
+        return frozenset(), False
+    wanted = set(title_words(words, countries)) - _NEUTRAL
+    head_words = words[:words.index("of")] if "of" in words[1:] else words  # "the prime minister of X"
+    head = _normal(head_words[-1], countries)[-1] if head_words else ""
+    if head not in ROLE_HEADS:
+        return frozenset(), False
+    wanted.discard("leader")
+    return frozenset(wanted), head == "leader"
+
+
+def registry_role_holder(mention: str, countries: dict, offices: dict) -> Optional[str]:
+    """The one person the article names who holds, on its date, an office of the registry that a role mention
+    describes, when the article never introduced anyone with that title ("the prime minister" in an article
+    that names only one serving prime minister). `offices`: role name -> its holder among the named (None when
+    nobody named holds it). The office must have every word the mention asks for, and the mention every word
+    that makes the office what it is ("the president" is not the vice president, "the minister" not the prime
+    minister; the country or organisation may go unsaid); more than one such person: None."""
+    wanted, leader = role_mention_words(mention, countries)
+    if not wanted and not leader or _PAST_HOLDER & {w.lower() for w in _WORD.findall(mention)}:
+        return None  # "the former prime minister" is not today's holder
+    holders = set()
+    for office, holder in offices.items():
+        if holder is None:
+            continue
+        words = title_words(office.split(), countries)
+        titles = {w for w in words if w in ROLE_HEADS or w in _OFFICE_MODIFIERS}
+        if leader and not words & LEADER_WORDS:
+            continue
+        if wanted <= words and (leader or titles <= wanted):
+            holders.add(holder)
+    return holders.pop() if len(holders) == 1 else None
 
 
 def _title_before(before: str, countries: dict, vocabulary: set) -> list[str]:
@@ -119,7 +158,7 @@ def _title_before(before: str, countries: dict, vocabulary: set) -> list[str]:
     taken: list[str] = []
     for word in reversed(words):
         bare = re.sub(r"[’']s$", "", word.lower()).replace(".", "")
-        if bare in vocabulary or bare in ROLE_HEADS or bare in countries or bare == "of":
+        if bare in vocabulary or _normal(bare, countries)[-1] in ROLE_HEADS or bare in countries or bare == "of":
             taken.insert(0, word)
             continue
         break

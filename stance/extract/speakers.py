@@ -15,7 +15,7 @@ from typing import Optional
 from stance.extract.names import (BODY_NOUNS, FUNCTION_WORDS, GROUP_NOUNS, NAME_PARTICLES, ORGANISATION_WORDS,  # noqa: F401 (re-exported)
                                   SPEAKING_ORGANISATIONS, TITLE_WORDS, body_of_spokesperson, initial, person_name)
 from stance.extract.registry import ActorRegistry, RoleSpan, load_registry, normalise_phrase  # noqa: F401 (re-exported)
-from stance.extract.roles import ROLE_HEADS, RoleIndex
+from stance.extract.roles import ROLE_HEADS, RoleIndex, registry_role_holder
 
 UNKNOWN = "unknown"
 PRONOUNS = {"he", "she", "him", "her"}
@@ -101,6 +101,7 @@ class ArticleSpeakers:
         self.date = date
         self.text = article_text
         self._roles = None  # the article's role introductions, built on the first role mention
+        self._offices: Optional[dict] = None  # registry office -> its holder on the date, of those the article names
         self._officials: Optional[list] = None  # (position, body) of each unnamed official named
         self.full_names: list[str] = [n for n in self._collect_names(article_text) if not self._not_a_person(n)]
         self.by_surname: dict[str, list[str]] = {}
@@ -129,8 +130,9 @@ class ArticleSpeakers:
     def _collect_names(text: str) -> list[str]:
         """Multi-word capitalised names in the article, used to expand surnames."""
         names = []
-        for match in re.finditer(r"\b(?:[A-Z][\w’'-]+|[A-Z]\.)(?:\s+(?:[A-Z][\w’'-]+|[A-Z]\.|von|van|der|de|la|bin)){1,6}", text):
-            name = person_name(match.group(0))
+        # within a paragraph: a headline's last name and the next paragraph's first are two names
+        for match in re.finditer(r"\b(?:[A-Z][\w’'-]+|[A-Z]\.)(?:(?:[ \t]+|[ \t]*\n[ \t]*)(?:[A-Z][\w’'-]+|[A-Z]\.|von|van|der|de|la|bin)){1,6}", text):
+            name = person_name(re.sub(r"[’']s$", "", match.group(0)))  # "Jane Doe’s deal" names Jane Doe
             if name and " " in name:
                 names.append(name)
         return names
@@ -161,11 +163,18 @@ class ArticleSpeakers:
         return name
 
     def role_holder(self, mention: str, at: Optional[int] = None) -> Optional[str]:
-        """The person the article introduced with the title a role mention names ("the chancellor"), or None."""
+        """The person the article introduced with the title a role mention names ("the chancellor"), else the one
+        person it names who held a registry office of that title on its date, or None."""
         if self._roles is None:
             self._roles = RoleIndex(self.text, person_name, self.is_person, self._expand_known,
                                     self.registry.countries, _TITLE_VOCABULARY)
-        return self._roles.resolve(mention, at)
+        introduced = self._roles.resolve(mention, at)
+        if introduced:
+            return introduced
+        if self._offices is None:
+            holders = {office: self.registry.holder(office, self.date, self.named) for office in self.registry.role_holders}
+            self._offices = {office: h for office, h in holders.items() if h in self.named}
+        return registry_role_holder(mention, self.registry.countries, self._offices)
 
     def _expand_known(self, name: str) -> str:
         return self.registry.aliases.get(normalise_phrase(name)) or self._expand(name)
