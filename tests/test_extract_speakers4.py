@@ -69,3 +69,13 @@ def test_a_name_never_runs_across_paragraphs(registry):
     speakers = ArticleSpeakers(registry, text, "2025-02-10")
     assert "Odile Brandt Odile Brandt" not in speakers.full_names
     assert speakers.resolve("Brandt") == "Odile Brandt"
+
+
+@pytest.mark.parametrize("text,mention,expected", [
+    ("Former Dutch premier Mark Rutte spoke at the harbour. Later the talks went on.", "the former Dutch premier", "Mark Rutte"),
+    ("Harbour workers met in Brel. Later the talks went on.", "the former Dutch premier", UNKNOWN),  # not today's premier
+    ("Harbour workers met in Brel. Later the talks went on.", "the former US president", UNKNOWN),
+    ("Harbour workers met in Brel. Later the talks went on.", "the US president", "Donald Trump"),
+])
+def test_a_former_holder_of_an_office_is_never_its_current_holder(registry, text, mention, expected):
+    assert _resolve(registry, text, mention) == expected

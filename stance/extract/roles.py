@@ -36,7 +36,7 @@ _NEUTRAL = {"the", "a", "an", "former", "then", "current", "new", "incoming", "o
 # Words that make an office another one: "vice president", "prime minister", "defense secretary".
 _OFFICE_MODIFIERS = {"vice", "deputy", "assistant", "under", "prime", "foreign", "defense", "state", "cabinet", "chief",
                      "finance", "interior", "high"}
-_PAST_HOLDER = {"former", "ex", "late", "then", "previous"}
+PAST_HOLDER_WORDS = {"former", "ex", "late", "then", "previous"}
 _WORD = re.compile(r"[\w’'.-]+")
 _NAME_RUN = re.compile(r"\b(?:[A-Z][\w’'-]+|(?:[A-Z]\.)+)(?:[ \t]+(?:[A-Z][\w’'-]+|(?:[A-Z]\.)+|von|van|der|de|la|bin)){0,6}")
 _PLAIN_WORD = re.compile(r"[\w’'.-]+")
@@ -130,7 +130,7 @@ def registry_role_holder(mention: str, countries: dict, offices: dict) -> Option
     that makes the office what it is ("the president" is not the vice president, "the minister" not the prime
     minister; the country or organisation may go unsaid); more than one such person: None."""
     wanted, leader = role_mention_words(mention, countries)
-    if not wanted and not leader or _PAST_HOLDER & {w.lower() for w in _WORD.findall(mention)}:
+    if not wanted and not leader or PAST_HOLDER_WORDS & {w.lower() for w in _WORD.findall(mention)}:
         return None  # "the former prime minister" is not today's holder
     holders = set()
     for office, holder in offices.items():

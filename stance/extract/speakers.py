@@ -15,7 +15,7 @@ from typing import Optional
 from stance.extract.names import (BODY_NOUNS, FUNCTION_WORDS, GROUP_NOUNS, NAME_PARTICLES, ORGANISATION_WORDS,  # noqa: F401 (re-exported)
                                   SPEAKING_ORGANISATIONS, TITLE_WORDS, body_of_spokesperson, initial, person_name)
 from stance.extract.registry import ActorRegistry, RoleSpan, load_registry, normalise_phrase  # noqa: F401 (re-exported)
-from stance.extract.roles import ROLE_HEADS, RoleIndex, registry_role_holder
+from stance.extract.roles import PAST_HOLDER_WORDS, ROLE_HEADS, RoleIndex, registry_role_holder
 
 UNKNOWN = "unknown"
 PRONOUNS = {"he", "she", "him", "her"}
@@ -176,6 +176,13 @@ class ArticleSpeakers:
             self._offices = {office: h for office, h in holders.items() if h in self.named}
         return registry_role_holder(mention, self.registry.countries, self._offices)
 
+    def _office_holder(self, office: str, mention: str, at: Optional[int]) -> str:
+        """Who a registry office's phrase names: its holder on the article's date, else the person the article
+        introduced so; a former holder ("the former Dutch premier") only by the article's introductions."""
+        past = PAST_HOLDER_WORDS & {w.lower() for w in re.findall(r"\w+", mention)}  # ("ex-president" too)
+        holder = None if past else self.registry.holder(office, self.date, self.named)
+        return holder or self.role_holder(mention, at) or UNKNOWN
+
     def _expand_known(self, name: str) -> str:
         return self.registry.aliases.get(normalise_phrase(name)) or self._expand(name)
 
@@ -205,8 +212,7 @@ class ArticleSpeakers:
         if phrase in GOVERNMENT_NOUNS and self.main_country:
             return self.registry.bodies.get(normalise_phrase(self.main_country), UNKNOWN)
         if phrase in self.registry.role_phrases:
-            return self.registry.holder(self.registry.role_phrases[phrase], self.date, self.named) \
-                or self.role_holder(mention, at) or UNKNOWN
+            return self._office_holder(self.registry.role_phrases[phrase], mention, at)
         if phrase in self.registry.bodies:
             return self.registry.bodies[phrase]
         return self._described(mention, phrase, at)
@@ -242,8 +248,7 @@ class ArticleSpeakers:
                     return UNKNOWN  # "the President of Estonia" is a person, not the government
                 return self.registry.bodies[tail]
             if tail in self.registry.role_phrases and size > 1:
-                return self.registry.holder(self.registry.role_phrases[tail], self.date, self.named) \
-                    or self.role_holder(mention, at) or UNKNOWN
+                return self._office_holder(self.registry.role_phrases[tail], mention, at)
         if words[-1] in BODY_NOUNS or phrase.endswith("'s embassy"):
             return self._unnamed_body(mention, phrase, at)
         return UNKNOWN
