@@ -122,20 +122,24 @@ def role_mention_words(mention: str, countries: dict) -> tuple[frozenset, bool]:
     return frozenset(wanted), head == "leader"
 
 
+def names_a_past_holder(mention: str) -> bool:
+    """Whether a role mention speaks of someone who held the office before ("the former premier", "the
+    ex-president")."""
+    return bool(PAST_HOLDER_WORDS & {w.lower() for w in re.findall(r"\w+", mention)})
+
+
 def registry_role_holder(mention: str, countries: dict, offices: dict) -> Optional[str]:
     """The one person the article names who holds, on its date, an office of the registry that a role mention
     describes, when the article never introduced anyone with that title ("the prime minister" in an article
-    that names only one serving prime minister). `offices`: role name -> its holder among the named (None when
-    nobody named holds it). The office must have every word the mention asks for, and the mention every word
+    that names only one serving prime minister). `offices`: each registry office held on that date by someone
+    the article names -> that person. The office must have every word the mention asks for, and the mention every word
     that makes the office what it is ("the president" is not the vice president, "the minister" not the prime
     minister; the country or organisation may go unsaid); more than one such person: None."""
     wanted, leader = role_mention_words(mention, countries)
-    if not wanted and not leader or PAST_HOLDER_WORDS & {w.lower() for w in _WORD.findall(mention)}:
+    if not wanted and not leader or names_a_past_holder(mention):
         return None  # "the former prime minister" is not today's holder
     holders = set()
     for office, holder in offices.items():
-        if holder is None:
-            continue
         words = title_words(office.split(), countries)
         titles = {w for w in words if w in ROLE_HEADS or w in _OFFICE_MODIFIERS}
         if leader and not words & LEADER_WORDS:

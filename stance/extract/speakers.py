@@ -15,7 +15,7 @@ from typing import Optional
 from stance.extract.names import (BODY_NOUNS, FUNCTION_WORDS, GROUP_NOUNS, NAME_PARTICLES, ORGANISATION_WORDS,  # noqa: F401 (re-exported)
                                   SPEAKING_ORGANISATIONS, TITLE_WORDS, body_of_spokesperson, initial, person_name)
 from stance.extract.registry import ActorRegistry, RoleSpan, load_registry, normalise_phrase  # noqa: F401 (re-exported)
-from stance.extract.roles import PAST_HOLDER_WORDS, ROLE_HEADS, RoleIndex, registry_role_holder
+from stance.extract.roles import ROLE_HEADS, RoleIndex, names_a_past_holder, registry_role_holder
 
 UNKNOWN = "unknown"
 PRONOUNS = {"he", "she", "him", "her"}
@@ -179,8 +179,7 @@ class ArticleSpeakers:
     def _office_holder(self, office: str, mention: str, at: Optional[int]) -> str:
         """Who a registry office's phrase names: its holder on the article's date, else the person the article
         introduced so; a former holder ("the former Dutch premier") only by the article's introductions."""
-        past = PAST_HOLDER_WORDS & {w.lower() for w in re.findall(r"\w+", mention)}  # ("ex-president" too)
-        holder = None if past else self.registry.holder(office, self.date, self.named)
+        holder = None if names_a_past_holder(mention) else self.registry.holder(office, self.date, self.named)
         return holder or self.role_holder(mention, at) or UNKNOWN
 
     def _expand_known(self, name: str) -> str:
